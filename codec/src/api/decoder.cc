@@ -1,0 +1,189 @@
+// The decoder: container -> backend -> untile + dequantise (fused) -> tensor.
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "api/handle.h"
+#include "common/parallel.h"
+#include "container/container.h"
+#include "mosaic/mosaic.h"
+
+struct ftc_decoder {
+  ftc::BackendStates states;
+  int threads = 1;
+  uint64_t max_elements = FTC_MAX_ELEMENTS;
+  std::string error;
+  std::vector<float> info_lo, info_hi;  // storage behind ftc_info's arrays
+};
+
+namespace ftc {
+namespace {
+
+thread_local std::string create_error;
+
+Status Open(ftc_decoder* d, const uint8_t* data, size_t size, Parsed* parsed) {
+  if (data == nullptr && size != 0) return InvalidArgument("data is NULL");
+  FTC_RETURN_IF_ERROR(ParseFile({data, size}, d->max_elements, parsed));
+  const Backend* b = FindBackendById(parsed->header.backend_id);
+  if (b == nullptr)
+    return Unsupported("codec id " + std::to_string(parsed->header.backend_id) + " is not built into this library");
+  if (!(b->info.capabilities & FTC_CAP_DECODE)) return Unsupported(std::string("backend ") + b->info.name + " cannot decode");
+  if (parsed->header.grid.align != b->info.block_align)
+    return Corrupt("plane alignment " + std::to_string(parsed->header.grid.align) + " does not match codec " +
+                   b->info.name);
+  if (d->states.backend() != b) d->states.Reset(b, "");
+  return Status::Ok();
+}
+
+CodingParams ParamsOf(const Header& h) {
+  return {h.quality == 0 ? 90 : h.quality, h.quant.bits, h.max_error};
+}
+
+Status DecodePlane(ftc_decoder* d, const Parsed& p, size_t item, int worker, uint8_t* plane) {
+  const Header& h = p.header;
+  return d->states.backend()->decode(d->states.at(worker), h.backend_settings, p.payloads[item], ParamsOf(h),
+                                     {plane, h.grid.width, h.grid.height});
+}
+
+Status Decode(ftc_decoder* d, const uint8_t* data, size_t size, ftc_tensor* out) {
+  Parsed p;
+  FTC_RETURN_IF_ERROR(Open(d, data, size, &p));
+  const Header& h = p.header;
+  const size_t items = h.shape.n;
+  const int workers = static_cast<int>(std::min<size_t>(items, static_cast<size_t>(d->threads)));
+  FTC_RETURN_IF_ERROR(d->states.Prepare(static_cast<size_t>(workers)));
+  void* values = std::malloc(h.shape.elements() * ftc_dtype_size(h.dtype));
+  if (values == nullptr) return {FTC_ERROR_OUT_OF_MEMORY, "out of memory"};
+  const PixelMap map(h.quant.levels(), d->states.backend()->spread_levels);
+  std::vector<Status> results(items);
+  ParallelFor(items, workers, [&](size_t i, int worker) {
+    results[i] = Guarded([&]() -> Status {
+      std::vector<uint8_t> plane(h.grid.area());
+      FTC_RETURN_IF_ERROR(DecodePlane(d, p, i, worker, plane.data()));
+      PlaneToTensor(plane.data(), h.grid, h.quant, map, i, h.shape, h.dtype, values);
+      return Status::Ok();
+    });
+  });
+  for (const Status& s : results) {
+    if (!s.ok()) {
+      std::free(values);
+      return s;
+    }
+  }
+  out->dtype = h.dtype;
+  out->rank = h.rank;
+  const uint64_t dims[4] = {h.shape.n, h.shape.c, h.shape.h, h.shape.w};
+  for (uint32_t i = 0; i < h.rank; ++i) out->shape[i] = dims[4 - h.rank + i];
+  out->data = values;
+  return Status::Ok();
+}
+
+Status DecodeMosaic(ftc_decoder* d, const uint8_t* data, size_t size, uint64_t index, ftc_plane* out) {
+  Parsed p;
+  FTC_RETURN_IF_ERROR(Open(d, data, size, &p));
+  if (index >= p.header.shape.n) return InvalidArgument("batch index " + std::to_string(index) + " is out of range");
+  FTC_RETURN_IF_ERROR(d->states.Prepare(1));
+  const MosaicGrid& g = p.header.grid;
+  uint8_t* plane = static_cast<uint8_t*>(std::malloc(g.area()));
+  if (plane == nullptr) return {FTC_ERROR_OUT_OF_MEMORY, "out of memory"};
+  Status s = DecodePlane(d, p, index, 0, plane);
+  if (!s.ok()) {
+    std::free(plane);
+    return s;
+  }
+  *out = {plane, g.width, g.height};
+  return Status::Ok();
+}
+
+Status Info(ftc_decoder* d, const uint8_t* data, size_t size, ftc_info* info) {
+  if (data == nullptr && size != 0) return InvalidArgument("data is NULL");
+  Parsed p;
+  FTC_RETURN_IF_ERROR(ParseFile({data, size}, d->max_elements, &p));
+  const Header& h = p.header;
+  const Backend* b = FindBackendById(h.backend_id);
+  *info = {};
+  info->format_version = h.version;
+  info->dtype = h.dtype;
+  info->rank = h.rank;
+  const uint64_t dims[4] = {h.shape.n, h.shape.c, h.shape.h, h.shape.w};
+  for (uint32_t i = 0; i < h.rank; ++i) info->shape[i] = dims[4 - h.rank + i];
+  info->codec = b ? b->info.name : "unknown";
+  info->codec_id = h.backend_id;
+  info->quality = h.quality;
+  info->bits = h.quant.bits;
+  info->clip = h.quant.clip.mode;
+  info->sigma_k = h.quant.clip.mode == FTC_CLIP_SIGMA ? h.quant.clip.sigma_k : 0.0;
+  info->per_channel = h.quant.per_channel;
+  d->info_lo = h.quant.lo;
+  d->info_hi = h.quant.hi;
+  info->clip_count = static_cast<uint32_t>(d->info_lo.size());
+  info->clip_lo = d->info_lo.data();
+  info->clip_hi = d->info_hi.data();
+  info->max_error = h.max_error;
+  info->tile_rows = h.grid.rows;
+  info->tile_cols = h.grid.cols;
+  info->plane_width = h.grid.width;
+  info->plane_height = h.grid.height;
+  info->header_bytes = p.header_bytes;
+  info->payload_bytes = p.payload_bytes;
+  info->total_bytes = size;
+  info->bits_per_element = 8.0 * static_cast<double>(size) / static_cast<double>(h.shape.elements());
+  return Status::Ok();
+}
+
+}  // namespace
+}  // namespace ftc
+
+extern "C" {
+
+void ftc_decoder_default_settings(ftc_decoder_settings* s) {
+  if (s == nullptr) return;
+  *s = {};
+}
+
+ftc_result ftc_decoder_create(const ftc_decoder_settings* settings, ftc_decoder** decoder, const char** message) {
+  using namespace ftc;
+  if (message) *message = "";
+  if (decoder == nullptr) return FTC_ERROR_INVALID_ARGUMENT;
+  *decoder = nullptr;
+  ftc_result r = Guard(&create_error, [&]() -> Status {
+    ftc_decoder_settings s;
+    ftc_decoder_default_settings(&s);
+    if (settings) s = *settings;
+    if (s.threads < 0) return InvalidArgument("threads must be >= 0");
+    auto d = std::make_unique<ftc_decoder>();
+    d->threads = ResolveThreads(s.threads);
+    d->max_elements = (s.max_elements == 0 || s.max_elements > FTC_MAX_ELEMENTS) ? FTC_MAX_ELEMENTS : s.max_elements;
+    *decoder = d.release();
+    return Status::Ok();
+  });
+  if (message) *message = create_error.c_str();
+  return r;
+}
+
+void ftc_decoder_destroy(ftc_decoder* decoder) { delete decoder; }
+
+const char* ftc_decoder_last_error(const ftc_decoder* decoder) {
+  return decoder ? decoder->error.c_str() : "decoder is NULL";
+}
+
+ftc_result ftc_decode(ftc_decoder* decoder, const uint8_t* data, size_t size, ftc_tensor* out) {
+  if (decoder == nullptr || out == nullptr) return FTC_ERROR_INVALID_ARGUMENT;
+  *out = {};
+  return ftc::Guard(&decoder->error, [&] { return ftc::Decode(decoder, data, size, out); });
+}
+
+ftc_result ftc_decode_mosaic(ftc_decoder* decoder, const uint8_t* data, size_t size, uint64_t index,
+                             ftc_plane* out) {
+  if (decoder == nullptr || out == nullptr) return FTC_ERROR_INVALID_ARGUMENT;
+  *out = {};
+  return ftc::Guard(&decoder->error, [&] { return ftc::DecodeMosaic(decoder, data, size, index, out); });
+}
+
+ftc_result ftc_decoder_info(ftc_decoder* decoder, const uint8_t* data, size_t size, ftc_info* info) {
+  if (decoder == nullptr || info == nullptr) return FTC_ERROR_INVALID_ARGUMENT;
+  return ftc::Guard(&decoder->error, [&] { return ftc::Info(decoder, data, size, info); });
+}
+
+}  // extern "C"

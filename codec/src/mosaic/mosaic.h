@@ -1,0 +1,52 @@
+// The mosaic: the C channels of one tensor item laid out as rows × cols tiles of H × W in one 8-bit plane,
+// padded to the backend's block alignment; and the fused kernels that go between a float tensor and it.
+#ifndef FTC_MOSAIC_MOSAIC_H
+#define FTC_MOSAIC_MOSAIC_H
+
+#include <cstdint>
+
+#include "common/status.h"
+#include "quant/quantizer.h"
+#include "quant/tensor.h"
+
+namespace ftc {
+
+struct MosaicGrid {
+  uint32_t rows = 1, cols = 1;        // tiles; rows == ceil(C / cols)
+  uint32_t tile_h = 1, tile_w = 1;    // H, W of the tensor
+  uint32_t align = 1;                 // block alignment of the plane (a power of two, 1..32)
+  uint32_t width = 1, height = 1;     // plane size: cols*W and rows*H rounded up to `align`
+
+  uint64_t area() const { return static_cast<uint64_t>(width) * height; }
+};
+
+uint32_t AlignUp(uint64_t v, uint32_t align);
+
+// Fills width and height from rows, cols, tile size and align; checks them against FTC_MAX_PLANE_SIDE.
+Status CompleteGrid(MosaicGrid* g);
+
+// The grid with the smallest padded plane area for C tiles of H × W; ties go to the squarer plane, then to
+// fewer columns.
+Status ChooseGrid(const TensorShape& s, uint32_t align, MosaicGrid* out);
+
+// How levels sit in the plane: as they are (lossless backends: the smallest alphabet), or spread over
+// 0..255 (lossy backends: the codec's error then stays below half a level more often, and decoding
+// snaps back to the nearest level).
+struct PixelMap {
+  uint8_t to_pixel[256];
+  uint8_t to_level[256];
+  PixelMap(int levels, bool spread);
+};
+
+// Quantises batch item `item` of `t` straight into `plane` (grid.width × grid.height bytes); margins and
+// unused tiles get the fill level.
+void QuantizeToPlane(const TensorView& t, uint64_t item, const QuantParams& q, const MosaicGrid& g,
+                     const PixelMap& map, uint8_t* plane);
+
+// The inverse: writes batch item `item` of `out` (its dtype) from `plane`.
+void PlaneToTensor(const uint8_t* plane, const MosaicGrid& g, const QuantParams& q, const PixelMap& map,
+                   uint64_t item, const TensorShape& shape, ftc_dtype dtype, void* out);
+
+}  // namespace ftc
+
+#endif  // FTC_MOSAIC_MOSAIC_H
