@@ -1,0 +1,102 @@
+// The mosaic tiler: grid choice, alignment, padding fill, and the fused kernels' inverse property.
+#include <gtest/gtest.h>
+
+#include "mosaic/mosaic.h"
+#include "test_util.h"
+
+namespace ftc {
+namespace {
+
+TEST(Mosaic, GridHasTheSmallestPaddedAreaOfAllGrids) {
+  for (uint32_t align : {1u, 8u, 16u}) {
+    for (uint64_t c : {1, 2, 3, 5, 7, 16, 37, 64, 100, 256, 512}) {
+      for (uint64_t hw : {1, 3, 4, 7, 14, 28}) {
+        const TensorShape s{1, c, hw, hw + 1};
+        MosaicGrid g;
+        ASSERT_TRUE(ChooseGrid(s, align, &g).ok());
+        EXPECT_GE(static_cast<uint64_t>(g.rows) * g.cols, c);
+        EXPECT_EQ(g.rows, (c + g.cols - 1) / g.cols);
+        EXPECT_EQ(g.width % align, 0u);
+        EXPECT_EQ(g.height % align, 0u);
+        EXPECT_GE(g.width, g.cols * s.w);
+        EXPECT_GE(g.height, g.rows * s.h);
+        for (uint64_t cols = 1; cols <= c; ++cols) {
+          const uint64_t rows = (c + cols - 1) / cols;
+          const uint64_t area = static_cast<uint64_t>(AlignUp(cols * s.w, align)) * AlignUp(rows * s.h, align);
+          EXPECT_LE(g.area(), area) << "C=" << c << " cols=" << cols;
+        }
+      }
+    }
+  }
+}
+
+TEST(Mosaic, ChannelsThatCannotFitAreALimitError) {
+  MosaicGrid g;
+  EXPECT_EQ(ChooseGrid({1, 1, 70000, 1}, 1, &g).code(), FTC_ERROR_LIMIT);
+  EXPECT_EQ(ChooseGrid({1, 4096, 2048, 2048}, 1, &g).code(), FTC_ERROR_LIMIT);
+}
+
+TEST(Mosaic, PixelMapSpreadsAndSnapsBack) {
+  for (int bits = 1; bits <= 8; ++bits) {
+    const int levels = 1 << bits;
+    const PixelMap spread(levels, true), plain(levels, false);
+    EXPECT_EQ(spread.to_pixel[0], 0);
+    EXPECT_EQ(spread.to_pixel[levels - 1], 255);
+    for (int l = 0; l < levels; ++l) {
+      EXPECT_EQ(spread.to_level[spread.to_pixel[l]], l);
+      EXPECT_EQ(plain.to_pixel[l], l);
+      EXPECT_EQ(plain.to_level[l], l);
+      // Each pixel value snaps to the nearest level.
+      for (int p = 0; p < 256; ++p) {
+        const double exact = p * (levels - 1) / 255.0;
+        EXPECT_LE(std::abs(spread.to_level[p] - exact), 0.5 + 1e-9);
+      }
+    }
+  }
+}
+
+TEST(Mosaic, PaddingHoldsTheLevelOfZeroAndTilesTheirChannels) {
+  // Channel c is the constant c - 2 so that each tile is recognisable and 0 lies inside the range.
+  const uint64_t C = 5, H = 3, W = 4;
+  test::HostTensor t;
+  t.shape = {1, C, H, W};
+  t.bytes.resize(C * H * W * 4);
+  for (uint64_t i = 0; i < C * H * W; ++i)
+    reinterpret_cast<float*>(t.bytes.data())[i] = static_cast<float>(i / (H * W)) - 2.0f;
+  TensorView v;
+  const ftc_tensor raw = t.view();
+  ASSERT_TRUE(ViewTensor(raw, &v).ok());
+  QuantParams q;
+  ASSERT_TRUE(ComputeQuantParams(v, 8, {FTC_CLIP_MINMAX, 3, 0, 0}, false, &q).ok());
+  MosaicGrid g;
+  ASSERT_TRUE(ChooseGrid(v.shape, 8, &g).ok());
+  const PixelMap map(256, false);
+  std::vector<uint8_t> plane(g.area());
+  QuantizeToPlane(v, 0, q, g, map, plane.data());
+  const LevelMap lm(q.lo[0], q.hi[0], 256);
+  const int zero = lm.Quantize(0.0f);
+  for (uint32_t y = 0; y < g.height; ++y) {
+    for (uint32_t x = 0; x < g.width; ++x) {
+      const uint64_t c = static_cast<uint64_t>(y / H) * g.cols + x / W;
+      const bool in_tile = y < g.rows * H && x < g.cols * W && c < C;
+      const int expected = in_tile ? lm.Quantize(static_cast<float>(c) - 2.0f) : zero;
+      ASSERT_EQ(plane[y * g.width + x], expected) << x << "," << y;
+    }
+  }
+  // And the inverse gives back every channel's value.
+  std::vector<float> back(C * H * W);
+  PlaneToTensor(plane.data(), g, q, map, 0, v.shape, FTC_DTYPE_FLOAT32, back.data());
+  const float half_step = (q.hi[0] - q.lo[0]) / 255 / 2;
+  for (uint64_t i = 0; i < back.size(); ++i)
+    EXPECT_NEAR(back[i], static_cast<float>(i / (H * W)) - 2.0f, half_step * 1.0001f);
+}
+
+TEST(Mosaic, FillIsTheMiddleLevelWhenZeroIsOutsideTheRange) {
+  const LevelMap lm(2.0f, 5.0f, 16);
+  EXPECT_EQ(lm.FillLevel(5.0f), 8);
+  const LevelMap lm0(-1.0f, 1.0f, 16);
+  EXPECT_EQ(lm0.FillLevel(1.0f), lm0.Quantize(0.0f));
+}
+
+}  // namespace
+}  // namespace ftc
