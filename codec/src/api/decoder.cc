@@ -32,13 +32,17 @@ Status Open(ftc_decoder* d, const uint8_t* data, size_t size, Parsed* parsed) {
   if (parsed->header.grid.align != b->info.block_align)
     return Corrupt("plane alignment " + std::to_string(parsed->header.grid.align) + " does not match codec " +
                    b->info.name);
+  const bool has_quality = b->info.capabilities & FTC_CAP_QUALITY;
+  if (has_quality != (parsed->header.quality != 0))
+    return Corrupt(std::string("quality ") + std::to_string(parsed->header.quality) + " is invalid for codec " +
+                   b->info.name);
+  if (parsed->header.max_error != 0 && !(b->info.capabilities & FTC_CAP_NEAR_LOSSLESS))
+    return Corrupt(std::string("codec ") + b->info.name + " has no near-lossless mode");
   if (d->states.backend() != b) d->states.Reset(b, "");
   return Status::Ok();
 }
 
-CodingParams ParamsOf(const Header& h) {
-  return {h.quality == 0 ? 90 : h.quality, h.quant.bits, h.max_error};
-}
+CodingParams ParamsOf(const Header& h) { return {h.quality, h.quant.bits, h.max_error}; }
 
 Status DecodePlane(ftc_decoder* d, const Parsed& p, size_t item, int worker, uint8_t* plane) {
   const Header& h = p.header;
