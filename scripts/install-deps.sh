@@ -10,11 +10,11 @@ core=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libjpeg62-turbo-dev libturbojpeg0-dev
   libcharls-dev libzstd-dev zstd libpng-dev
-  python3-numpy
+  python3-numpy python3-pytest
 )
 full=(
   libx264-dev libx265-dev libopenh264-dev libavcodec-dev libavutil-dev
-  libtorch-dev python3-torch python3-matplotlib python3-pil python3-pytest pybind11-dev
+  libtorch-dev python3-torch python3-matplotlib python3-pil pybind11-dev
   dataset-fashion-mnist
 )
 

@@ -20,9 +20,13 @@ const Flag* FindShort(const CommandSpec& spec, char name) {
   return nullptr;
 }
 
-std::string Spelling(const Flag& f) { return "--" + f.name; }
+std::string Spelling(const Flag& f) {
+  return "--" + f.name;
+}
 
-bool IsHelp(const std::string& arg) { return arg == "--help" || arg == "-h"; }
+bool IsHelp(const std::string& arg) {
+  return arg == "--help" || arg == "-h";
+}
 
 }  // namespace
 
@@ -36,8 +40,9 @@ int64_t Args::Int(std::string_view flag, int64_t lo, int64_t hi, int64_t fallbac
   if (text == nullptr) return fallback;
   int64_t v = 0;
   if (!ParseInt(*text, lo, hi, &v))
-    Fail(kExitUsage, Format("--%.*s must be an integer in %lld..%lld, not '%s'", static_cast<int>(flag.size()),
-                            flag.data(), static_cast<long long>(lo), static_cast<long long>(hi), text->c_str()));
+    Fail(kExitUsage,
+         Format("--%.*s must be an integer in %lld..%lld, not '%s'", static_cast<int>(flag.size()),
+                flag.data(), static_cast<long long>(lo), static_cast<long long>(hi), text->c_str()));
   return v;
 }
 
@@ -61,7 +66,8 @@ Args ParseArgs(const CommandSpec& spec, std::span<const std::string> args) {
     }
   }
   auto set = [&](const Flag& f, std::string value) {
-    if (!out.values_.emplace(f.name, std::move(value)).second) Fail(kExitUsage, Spelling(f) + " is given twice");
+    if (!out.values_.emplace(f.name, std::move(value)).second)
+      Fail(kExitUsage, Spelling(f) + " is given twice");
   };
   bool flags_ended = false;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -108,7 +114,8 @@ Args ParseArgs(const CommandSpec& spec, std::span<const std::string> args) {
     Fail(kExitUsage, "unexpected argument '" + out.positional_[spec.positional.size()] + "'");
   for (const Flag& f : spec.flags)
     if (f.required && !out.Has(f.name))
-      Fail(kExitUsage, "missing " + (f.short_name ? std::string("-") + f.short_name : Spelling(f)) + " " + f.value);
+      Fail(kExitUsage,
+           "missing " + (f.short_name ? std::string("-") + f.short_name : Spelling(f)) + " " + f.value);
   return out;
 }
 
@@ -126,7 +133,8 @@ std::string HelpText(const CommandSpec& spec) {
   std::string text = "usage: ftc " + spec.name + " " + spec.operands + "\n\n" + spec.description;
   if (!spec.description.empty()) text += "\n";
   text += "options:\n";
-  for (const auto& [left, help] : rows) text += "  " + left + std::string(width + 2 - left.size(), ' ') + help + "\n";
+  for (const auto& [left, help] : rows)
+    text += "  " + left + std::string(width + 2 - left.size(), ' ') + help + "\n";
   return text + "\n" + kExitStatusHelp;
 }
 

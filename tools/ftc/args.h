@@ -15,21 +15,21 @@
 namespace ftc_cli {
 
 struct Flag {
-  std::string name;        // long name without the dashes: "codec"
-  char short_name = 0;     // 'o' for -o, or 0
-  std::string value;       // placeholder for its value in --help ("NAME"); empty for a switch
-  std::string help;        // one line
+  std::string name;     // long name without the dashes: "codec"
+  char short_name = 0;  // 'o' for -o, or 0
+  std::string value;    // placeholder for its value in --help ("NAME"); empty for a switch
+  std::string help;     // one line
   bool required = false;
 };
 
 // What a command accepts, for parsing and for its --help.
 struct CommandSpec {
-  std::string name;                   // "encode"
-  std::string operands;               // "IN.npy -o OUT.ftc [options]"
-  std::string description;            // a few lines for --help, ending in '\n' (may be empty)
+  std::string name;                     // "encode"
+  std::string operands;                 // "IN.npy -o OUT.ftc [options]"
+  std::string description;              // a few lines for --help, ending in '\n' (may be empty)
   std::vector<std::string> positional;  // names of the positional arguments, in order ("IN.npy")
-  size_t required_positional = 0;     // the first this many must be given
-  std::vector<Flag> flags;            // -h/--help is implicit
+  size_t required_positional = 0;       // the first this many must be given
+  std::vector<Flag> flags;              // -h/--help is implicit
 };
 
 class Args {

@@ -7,10 +7,13 @@ namespace ftc_cli {
 
 ExitStatus StatusOfResult(ftc_result result) {
   switch (result) {
-    case FTC_OK: return kExitOk;
+    case FTC_OK:
+      return kExitOk;
     case FTC_ERROR_OUT_OF_MEMORY:
-    case FTC_ERROR_INTERNAL: return kExitIo;
-    default: return kExitData;
+    case FTC_ERROR_INTERNAL:
+      return kExitIo;
+    default:
+      return kExitData;
   }
 }
 

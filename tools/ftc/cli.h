@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "ftc/ftc.h"
+#include "ftc/ftc.hpp"
 
 namespace ftc_cli {
 
@@ -27,6 +27,9 @@ inline constexpr const char* kExitStatusHelp =
     "  2  bad input data: unreadable, corrupt or unsupported .npy or .ftc, NaN or Inf in the tensor\n"
     "  3  I/O failure (cannot open, read or write a file), out of memory, or internal error\n";
 
+// The largest .ftc file the tool reads; anything larger is refused before it is read.
+inline constexpr uint64_t kMaxFtcFileBytes = uint64_t{4} << 30;
+
 // Thrown by the commands and caught once, in main(), which prints "ftc: error: <message>" and exits with
 // `status`. A usage error also points at the command's --help.
 class Failure : public std::runtime_error {
@@ -38,10 +41,23 @@ class Failure : public std::runtime_error {
   ExitStatus status_;
 };
 
-[[noreturn]] inline void Fail(ExitStatus status, const std::string& message) { throw Failure(status, message); }
+[[noreturn]] inline void Fail(ExitStatus status, const std::string& message) {
+  throw Failure(status, message);
+}
 
 // A library error about the data is kExitData; running out of memory and internal errors are kExitIo.
 ExitStatus StatusOfResult(ftc_result result);
+
+// Runs `fn` and turns an ftc::Error from the library into a Failure whose message starts with `context`
+// (usually the file name) and whose exit status follows StatusOfResult.
+template <typename Fn>
+auto Checked(const std::string& context, Fn&& fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const ftc::Error& e) {
+    Fail(StatusOfResult(e.code()), context + ": " + e.what());
+  }
+}
 
 // "1x64x14x14"
 std::string ShapeText(std::span<const uint64_t> shape);

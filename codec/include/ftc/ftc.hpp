@@ -27,6 +27,7 @@ class Error : public std::runtime_error {
 };
 
 namespace detail {
+// Call only after the operation has returned: the message is read from the handle afterwards.
 inline void Check(ftc_result r, const char* message) {
   if (r != FTC_OK) throw Error(r, message && *message ? message : ftc_result_to_string(r));
 }
@@ -129,18 +130,21 @@ class Encoder {
   explicit Encoder(const ftc_encoder_settings& settings = DefaultEncoderSettings()) {
     ftc_encoder* e = nullptr;
     const char* message = nullptr;
-    detail::Check(ftc_encoder_create(&settings, &e, &message), message);
+    const ftc_result r = ftc_encoder_create(&settings, &e, &message);
+    detail::Check(r, message);
     e_.reset(e);
   }
 
   Bytes Encode(const ftc_tensor& tensor) {
     ftc_buffer out{};
-    detail::Check(ftc_encode(e_.get(), &tensor, &out), ftc_encoder_last_error(e_.get()));
+    const ftc_result r = ftc_encode(e_.get(), &tensor, &out);
+    detail::Check(r, ftc_encoder_last_error(e_.get()));
     return Bytes(out);
   }
   Plane Mosaic(const ftc_tensor& tensor, uint64_t index = 0) {
     ftc_plane out{};
-    detail::Check(ftc_encoder_mosaic(e_.get(), &tensor, index, &out), ftc_encoder_last_error(e_.get()));
+    const ftc_result r = ftc_encoder_mosaic(e_.get(), &tensor, index, &out);
+    detail::Check(r, ftc_encoder_last_error(e_.get()));
     return Plane(out);
   }
   ftc_encoder* get() const { return e_.get(); }
@@ -157,25 +161,28 @@ class Decoder {
   explicit Decoder(const ftc_decoder_settings* settings = nullptr) {
     ftc_decoder* d = nullptr;
     const char* message = nullptr;
-    detail::Check(ftc_decoder_create(settings, &d, &message), message);
+    const ftc_result r = ftc_decoder_create(settings, &d, &message);
+    detail::Check(r, message);
     d_.reset(d);
   }
 
   Tensor Decode(std::span<const uint8_t> data) {
     ftc_tensor out{};
-    detail::Check(ftc_decode(d_.get(), data.data(), data.size(), &out), ftc_decoder_last_error(d_.get()));
+    const ftc_result r = ftc_decode(d_.get(), data.data(), data.size(), &out);
+    detail::Check(r, ftc_decoder_last_error(d_.get()));
     return Tensor(out);
   }
   Plane Mosaic(std::span<const uint8_t> data, uint64_t index = 0) {
     ftc_plane out{};
-    detail::Check(ftc_decode_mosaic(d_.get(), data.data(), data.size(), index, &out),
-                  ftc_decoder_last_error(d_.get()));
+    const ftc_result r = ftc_decode_mosaic(d_.get(), data.data(), data.size(), index, &out);
+    detail::Check(r, ftc_decoder_last_error(d_.get()));
     return Plane(out);
   }
   // The returned struct's arrays stay valid until the next call on this decoder.
   ftc_info Info(std::span<const uint8_t> data) {
     ftc_info info{};
-    detail::Check(ftc_decoder_info(d_.get(), data.data(), data.size(), &info), ftc_decoder_last_error(d_.get()));
+    const ftc_result r = ftc_decoder_info(d_.get(), data.data(), data.size(), &info);
+    detail::Check(r, ftc_decoder_last_error(d_.get()));
     return info;
   }
   ftc_decoder* get() const { return d_.get(); }

@@ -1,0 +1,28 @@
+// The subcommands of `ftc`. Each lives in its own file and exports two functions: its CommandSpec (operands
+// and flags, for parsing and --help) and the function that runs it on parsed arguments, returning the exit
+// status (errors are thrown as ftc_cli::Failure). main.cc lists them in its command table.
+#ifndef FTC_TOOLS_COMMANDS_H
+#define FTC_TOOLS_COMMANDS_H
+
+#include "args.h"
+
+namespace ftc_cli {
+
+CommandSpec EncodeSpec();
+int RunEncode(const Args& args);
+
+CommandSpec DecodeSpec();
+int RunDecode(const Args& args);
+
+CommandSpec InfoSpec();
+int RunInfo(const Args& args);
+
+CommandSpec MosaicSpec();
+int RunMosaic(const Args& args);
+
+CommandSpec DemoSpec();
+int RunDemo(const Args& args);
+
+}  // namespace ftc_cli
+
+#endif  // FTC_TOOLS_COMMANDS_H
