@@ -131,11 +131,12 @@ class Head(nn.Module):
 class FashionResNet(nn.Module):
     """norm -> stem (3x3 conv, BN, ReLU) -> stage1 -> stage2 -> stage3 -> head."""
 
-    def __init__(self, widths=(32, 64, 128), blocks=(1, 1, 1), mean=0.0, std=1.0, num_classes=10):
+    def __init__(self, widths=(32, 64, 128), blocks=(1, 1, 1), mean=0.0, std=1.0, num_classes=10,
+                 stem_stride=1):
         super().__init__()
         self.norm = Normalize(mean, std)
         self.stem = nn.Sequential(
-            nn.Conv2d(1, widths[0], 3, 1, 1, bias=False), nn.BatchNorm2d(widths[0]), nn.ReLU())
+            nn.Conv2d(1, widths[0], 3, stem_stride, 1, bias=False), nn.BatchNorm2d(widths[0]), nn.ReLU())
         stages = []
         cin = widths[0]
         for i, (c, n) in enumerate(zip(widths, blocks)):
@@ -170,12 +171,13 @@ class FashionResNet(nn.Module):
 # --------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------
-def set_determinism(seed):
+def set_determinism(seed, device="cpu"):
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
     try:
-        torch.use_deterministic_algorithms(True)
+        # CUDA (only used for experiments) has no deterministic kernel for some ops.
+        torch.use_deterministic_algorithms(True, warn_only=device != "cpu")
     except Exception as e:  # pragma: no cover
         print(f"warning: use_deterministic_algorithms unavailable: {e}", file=sys.stderr)
     torch.backends.cudnn.benchmark = False
@@ -207,13 +209,18 @@ def param_count(m):
 def main():
     # TorchScript serialises some module constants in Python-set order; pin the
     # string hash seed so that re-running produces byte-identical .pt files.
-    if os.environ.get("PYTHONHASHSEED") != "0":
+    # OMP_WAIT_POLICY=PASSIVE: with --threads 2 on a machine whose cores are busy
+    # (parallel C++ builds), libgomp's spinning barriers slow training down 5-10x.
+    # Both must be set before the interpreter / torch start, hence the re-exec.
+    if os.environ.get("PYTHONHASHSEED") != "0" or "OMP_WAIT_POLICY" not in os.environ:
         os.environ["PYTHONHASHSEED"] = "0"
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         os.execv(sys.executable, [sys.executable] + sys.argv)
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--epochs", type=int, default=20)
+    ap.add_argument("--epochs", type=int, default=30)
     ap.add_argument("--out", default="models/fashion_resnet")
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=1,
+                    help="torch intra-op threads (the shipped model was trained with 1)")
     ap.add_argument("--seed", type=int, default=20240607)
     ap.add_argument("--data-dir", default=DEFAULT_DATA_DIR)
     ap.add_argument("--batch-size", type=int, default=128)
@@ -223,6 +230,10 @@ def main():
     ap.add_argument("--pad", type=int, default=2, help="random-crop padding in pixels")
     ap.add_argument("--widths", default="32,64,128")
     ap.add_argument("--blocks", default="1,1,1")
+    ap.add_argument("--stem-stride", type=int, default=2, choices=[1, 2])
+    ap.add_argument("--device", default="cpu",
+                    help="training device (the reference model is trained on cpu; cuda only for experiments; "
+                         "evaluation and export always run on cpu)")
     ap.add_argument("--no-channels-last", action="store_true",
                     help="train in NCHW instead of channels_last (channels_last is faster on CPU)")
     ap.add_argument("--limit-train", type=int, default=0, help="debug: use only the first N training images")
@@ -233,7 +244,7 @@ def main():
         torch.set_num_interop_threads(1)
     except RuntimeError:
         pass
-    set_determinism(args.seed)
+    set_determinism(args.seed, args.device)
     widths = tuple(int(v) for v in args.widths.split(","))
     blocks = tuple(int(v) for v in args.blocks.split(","))
     assert len(widths) == 3 and len(blocks) == 3
@@ -251,11 +262,14 @@ def main():
     std = float(x_train.double().std())
     print(f"train {tuple(x_train.shape)} test {tuple(x_test.shape)} mean {mean:.6f} std {std:.6f}", flush=True)
 
-    model = FashionResNet(widths, blocks, mean, std)
+    model = FashionResNet(widths, blocks, mean, std, stem_stride=args.stem_stride)
     n_params = param_count(model)
     print(f"params: {n_params}", flush=True)
+    dev = torch.device(args.device)
     memfmt = torch.contiguous_format if args.no_channels_last else torch.channels_last
-    model = model.to(memory_format=memfmt)
+    model = model.to(dev, memory_format=memfmt)
+    x_test_dev = x_test.to(dev, memory_format=memfmt)
+    y_test_dev = y_test.to(dev)
 
     decay, no_decay = [], []
     for name, p in model.named_parameters():
@@ -281,8 +295,9 @@ def main():
         tot_loss, tot_correct = 0.0, 0
         for i in range(steps_per_epoch):
             idx = perm[i * args.batch_size:(i + 1) * args.batch_size]
-            xb = augment(x_train[idx], gen, args.pad).to(memory_format=memfmt)
-            yb = y_train[idx]
+            # augmentation always on cpu with the seeded cpu generator
+            xb = augment(x_train[idx], gen, args.pad).to(dev, memory_format=memfmt)
+            yb = y_train[idx].to(dev)
             logits = model(xb)
             loss = crit(logits, yb)
             opt.zero_grad(set_to_none=True)
@@ -293,8 +308,8 @@ def main():
             tot_correct += int((logits.argmax(1) == yb).sum())
         t_ep = time.time() - t0
         model.eval()
-        test_pred = predict(model, x_test.to(memory_format=memfmt)).argmax(1)
-        test_acc = float((test_pred == y_test).float().mean())
+        test_pred = predict(model, x_test_dev).argmax(1)
+        test_acc = float((test_pred == y_test_dev).float().mean())
         rec = {"epoch": epoch + 1, "train_loss": tot_loss / n, "train_acc": tot_correct / n,
                "test_acc": test_acc, "epoch_seconds": round(t_ep, 1)}
         history.append(rec)
@@ -303,7 +318,7 @@ def main():
     train_seconds = time.time() - t_train
 
     # ---------------- final float evaluation (plain NCHW, eval mode) ----------------
-    model = model.to(memory_format=torch.contiguous_format).eval()
+    model = model.to("cpu", memory_format=torch.contiguous_format).eval()
     for p in model.parameters():
         p.requires_grad_(False)
     logits_eager = predict(model, x_test)
@@ -380,12 +395,15 @@ def main():
     verification["all_splits_match_full_pt"] = bool(ok)
 
     total_seconds = time.time() - t_start
+    r1 = 28 // args.stem_stride
+    r2 = (r1 + 1) // 2
+    r3 = (r2 + 1) // 2
     arch_text = (
         f"input N x 1 x 28 x 28 float32 in [0,1]; Normalize((x-{mean:.6f})/{std:.6f}); "
-        f"stem conv3x3(1->{widths[0]}, stride 1)+BN+ReLU; "
-        f"stage1 {blocks[0]}x BasicBlock({widths[0]}, stride 1) @28x28; "
-        f"stage2 {blocks[1]}x BasicBlock({widths[1]}, first stride 2, 1x1 conv+BN projection) @14x14; "
-        f"stage3 {blocks[2]}x BasicBlock({widths[2]}, first stride 2, 1x1 conv+BN projection) @7x7; "
+        f"stem conv3x3(1->{widths[0]}, stride {args.stem_stride})+BN+ReLU; "
+        f"stage1 {blocks[0]}x BasicBlock({widths[0]}, stride 1) @{r1}x{r1}; "
+        f"stage2 {blocks[1]}x BasicBlock({widths[1]}, first stride 2, 1x1 conv+BN projection) @{r2}x{r2}; "
+        f"stage3 {blocks[2]}x BasicBlock({widths[2]}, first stride 2, 1x1 conv+BN projection) @{r3}x{r3}; "
         f"global average pool; linear({widths[2]}->10) -> logits")
     meta = {
         "name": "fashion_resnet",
@@ -395,7 +413,7 @@ def main():
             "family": "ResNet (BasicBlock, BatchNorm, ReLU)",
             "widths": list(widths),
             "blocks_per_stage": list(blocks),
-            "stem": "conv3x3 stride 1 + BN + ReLU",
+            "stem": f"conv3x3 stride {args.stem_stride} + BN + ReLU",
             "head": "global average pool + linear",
             "parameters": n_params,
             "normalization": {"mean": mean, "std": std, "inside": "edge modules and full.pt"},
@@ -416,6 +434,7 @@ def main():
             "label_smoothing": args.label_smoothing,
             "augmentation": f"random crop 28x28 from zero-padded (pad {args.pad}) + random horizontal flip",
             "threads": args.threads,
+            "device": args.device,
             "memory_format": "contiguous" if args.no_channels_last else "channels_last",
             "deterministic_algorithms": True,
             "train_images": int(n),
