@@ -33,11 +33,13 @@ def run(*args, stdin=None, check=None):
 
 
 def backends():
-    """name -> (id, align, capabilities) of every backend `ftc --version` lists."""
+    """codec -> (id, align, capabilities) of every codec `ftc --version` lists; the capabilities of a codec
+    with several implementations (h264: x264, avcodec, openh264) are those of all of them together."""
     out = run("--version", check=EXIT_OK).stdout.decode()
     found = {}
     for m in re.finditer(r"^  (\S+)\s+id (\d+)\s+align (\d+)\s+(\S+)", out, re.M):
-        found[m.group(1)] = (int(m.group(2)), int(m.group(3)), set(m.group(4).split(",")))
+        entry = found.setdefault(m.group(1), (int(m.group(2)), int(m.group(3)), set()))
+        entry[2].update(m.group(4).split(","))
     return found
 
 

@@ -33,6 +33,19 @@ TEST(Api, DefaultsAreDocumented) {
   EXPECT_EQ(s.per_channel, 0);
   EXPECT_EQ(s.max_error, 0);
   EXPECT_EQ(s.threads, 0);
+  EXPECT_EQ(s.implementation, nullptr);
+  EXPECT_EQ(s.lossless, 0);
+  EXPECT_EQ(s.target_bytes, 0u);
+  EXPECT_EQ(s.stream, nullptr);
+  ftc_stream_settings stream;
+  ftc_stream_default_settings(&stream);
+  EXPECT_EQ(stream.gop, 30);
+  EXPECT_EQ(stream.range, FTC_STREAM_RANGE_FIRST);
+  EXPECT_EQ(stream.calibration, nullptr);
+  ftc_decoder_settings d;
+  ftc_decoder_default_settings(&d);
+  EXPECT_EQ(d.implementation, nullptr);
+  EXPECT_EQ(d.max_elements, 0u);
 }
 
 TEST(Api, BadSettingsAreRejectedWithAMessage) {
@@ -121,7 +134,7 @@ TEST(Api, VersionsAndNames) {
   EXPECT_EQ(ftc_version(), (0u << 16) | (1u << 8));
   EXPECT_EQ(ftc_format_version(), static_cast<uint32_t>(FTC_FORMAT_VERSION));
   EXPECT_EQ(ftc_abi_version(), static_cast<uint32_t>(FTC_ABI_VERSION));
-  for (int r = FTC_OK; r <= FTC_ERROR_INTERNAL; ++r)
+  for (int r = FTC_OK; r <= FTC_ERROR_NEED_KEY_FRAME; ++r)
     EXPECT_STRNE(ftc_result_to_string(static_cast<ftc_result>(r)), "unknown result code");
   EXPECT_STREQ(ftc_result_to_string(static_cast<ftc_result>(99)), "unknown result code");
   EXPECT_EQ(ftc_dtype_size(FTC_DTYPE_BFLOAT16), 2u);
@@ -138,7 +151,9 @@ TEST(Api, BackendTableListsRawAndFindsByName) {
   EXPECT_EQ(ftc_backend_at(ftc_backend_count()), nullptr);
   for (size_t i = 0; i < ftc_backend_count(); ++i) {
     const ftc_backend_info* b = ftc_backend_at(i);
-    EXPECT_EQ(ftc_backend_find(b->name), b);
+    EXPECT_EQ(ftc_backend_find_implementation(b->name, b->implementation, b->capabilities), b);
+    EXPECT_NE(ftc_backend_find(b->name), nullptr);
+    EXPECT_NE(b->implementation, nullptr);
     EXPECT_NE(b->library, nullptr);
     EXPECT_GE(b->block_align, 1u);
   }

@@ -17,11 +17,7 @@ namespace {
 using test::Distribution;
 using test::MakeTensor;
 
-std::vector<std::string> BuiltBackends() {
-  std::vector<std::string> names;
-  for (size_t i = 0; i < ftc_backend_count(); ++i) names.push_back(ftc_backend_at(i)->name);
-  return names;
-}
+std::vector<std::string> BuiltBackends() { return test::EncoderIds(); }
 
 const std::vector<std::vector<uint64_t>> kShapes = {
     {1, 1, 1, 1}, {1, 3, 7, 13}, {2, 37, 5, 9}, {1, 512, 1, 1}, {6, 9, 4}, {1, 64, 14, 14}};
@@ -42,13 +38,13 @@ float Reconstruction(const ftc_info& info, const test::HostTensor& t, uint64_t i
 TEST_P(RoundTrip, ShapeDtypeAndValuesComeBack) {
   const auto& [codec, dtype, shape_index] = GetParam();
   const auto& shape = kShapes[shape_index];
-  const ftc_backend_info* backend = ftc_backend_find(codec.c_str());
+  const ftc_backend_info* backend = test::EncoderInfo(codec);
   ASSERT_NE(backend, nullptr);
   const bool lossless = backend->capabilities & FTC_CAP_LOSSLESS;
   for (bool per_channel : {false, true}) {
     for (int bits : {8, 5, 2}) {
       const auto t = MakeTensor(shape, dtype, Distribution::kRelu, static_cast<uint32_t>(shape_index + bits));
-      ftc_encoder_settings s = test::Settings(codec.c_str(), bits, 95);
+      ftc_encoder_settings s = test::SettingsFor(codec, bits, 95);
       s.per_channel = per_channel;
       const auto file = test::EncodeOrDie(s, t);
       ftc::Decoder d;
@@ -94,7 +90,7 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(RoundTrip, OutputIsIdenticalWhateverTheThreadCount) {
   const auto t = MakeTensor({7, 16, 8, 8}, FTC_DTYPE_FLOAT32, Distribution::kGaussian);
   for (const std::string& codec : BuiltBackends()) {
-    ftc_encoder_settings one = test::Settings(codec.c_str());
+    ftc_encoder_settings one = test::SettingsFor(codec);
     one.threads = 1;
     ftc_encoder_settings four = one;
     four.threads = 4;
@@ -124,9 +120,9 @@ TEST(RoundTrip, RankThreeStaysRankThree) {
 TEST(RoundTrip, MosaicFromTheFileEqualsMosaicFromTheTensor) {
   const auto t = MakeTensor({3, 10, 6, 5}, FTC_DTYPE_FLOAT32, Distribution::kRelu);
   for (const std::string& codec : BuiltBackends()) {
-    const ftc_backend_info* b = ftc_backend_find(codec.c_str());
+    const ftc_backend_info* b = test::EncoderInfo(codec);
     if (!(b->capabilities & FTC_CAP_LOSSLESS)) continue;
-    ftc::Encoder e(test::Settings(codec.c_str()));
+    ftc::Encoder e(test::SettingsFor(codec));
     const ftc_tensor view = t.view();
     const auto file = e.Encode(view);
     ftc::Decoder d;

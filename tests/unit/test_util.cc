@@ -57,6 +57,35 @@ ftc_encoder_settings Settings(const char* codec, int bits, int quality) {
   return s;
 }
 
+std::vector<std::string> EncoderIds() {
+  std::vector<std::string> ids;
+  for (size_t i = 0; i < ftc_backend_count(); ++i) {
+    const ftc_backend_info* b = ftc_backend_at(i);
+    if (!(b->capabilities & FTC_CAP_ENCODE)) continue;
+    size_t encoders = 0;
+    for (size_t j = 0; j < ftc_backend_count(); ++j)
+      encoders += std::strcmp(ftc_backend_at(j)->name, b->name) == 0 && (ftc_backend_at(j)->capabilities & FTC_CAP_ENCODE);
+    ids.push_back(encoders > 1 ? std::string(b->name) + "_" + b->implementation : b->name);
+  }
+  return ids;
+}
+
+const ftc_backend_info* EncoderInfo(const std::string& id) {
+  const size_t split = id.find('_');
+  const std::string codec = id.substr(0, split);
+  const std::string implementation = split == std::string::npos ? "" : id.substr(split + 1);
+  return ftc_backend_find_implementation(codec.c_str(), implementation.empty() ? nullptr : implementation.c_str(),
+                                         FTC_CAP_ENCODE);
+}
+
+ftc_encoder_settings SettingsFor(const std::string& id, int bits, int quality) {
+  const ftc_backend_info* b = EncoderInfo(id);
+  EXPECT_NE(b, nullptr) << id;
+  ftc_encoder_settings s = Settings(b ? b->name : "none", bits, quality);
+  if (b) s.implementation = b->implementation;
+  return s;
+}
+
 std::vector<uint8_t> EncodeOrDie(const ftc_encoder_settings& s, const HostTensor& t) {
   ftc_encoder* e = nullptr;
   const char* message = nullptr;

@@ -30,6 +30,13 @@ float ElementAt(const ftc_tensor& t, uint64_t i);
 
 ftc_encoder_settings Settings(const char* codec, int bits = 8, int quality = 90);
 
+// The built encoders, one id each: the codec's name, or "codec_implementation" ("h264_x264") when several
+// implementations encode the codec.
+std::vector<std::string> EncoderIds();
+const ftc_backend_info* EncoderInfo(const std::string& id);
+// Settings(...) for the codec and implementation of an id of EncoderIds().
+ftc_encoder_settings SettingsFor(const std::string& id, int bits = 8, int quality = 90);
+
 // Encodes `t` with `s`; fails the current test on error.
 std::vector<uint8_t> EncodeOrDie(const ftc_encoder_settings& s, const HostTensor& t);
 

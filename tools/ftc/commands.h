@@ -23,6 +23,13 @@ int RunMosaic(const Args& args);
 CommandSpec DemoSpec();
 int RunDemo(const Args& args);
 
+// The inference harness (harness_flags.cc; rd.cc and analyze.cc, or no_harness.cc without LibTorch).
+CommandSpec RdSpec();
+int RunRd(const Args& args);
+
+CommandSpec AnalyzeSpec();
+int RunAnalyze(const Args& args);
+
 }  // namespace ftc_cli
 
 #endif  // FTC_TOOLS_COMMANDS_H

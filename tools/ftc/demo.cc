@@ -142,8 +142,8 @@ CommandSpec DemoSpec() {
   CommandSpec spec;
   spec.operands = "[IN.npy] [options]";
   spec.description =
-      "Encodes a tensor with every built codec at its default settings (and, for a near-lossless codec,\n"
-      "with --max-error 1 too), decodes it, and prints bytes, bits per element, compression ratio\n"
+      "Encodes a tensor with every built codec and encoder at its default settings (and, for a\n"
+      "near-lossless codec, with --max-error 1 too), decodes it, and prints bytes, bits per element, ratio\n"
       "against float32, the largest absolute error, RMSE and PSNR (peak: the tensor's value range) of\n"
       "the decoded tensor, and encode and decode times. Without IN.npy it synthesises a 1x64x14x14\n"
       "post-ReLU, BatchNorm-like activation from a fixed seed.\n";
@@ -181,11 +181,15 @@ int RunDemo(const Args& args) {
   const int threads = ThreadsFrom(args);
   for (size_t i = 0; i < ftc_backend_count(); ++i) {
     const ftc_backend_info* b = ftc_backend_at(i);
-    if ((b->capabilities & (FTC_CAP_ENCODE | FTC_CAP_DECODE)) != (FTC_CAP_ENCODE | FTC_CAP_DECODE)) continue;
+    if (!(b->capabilities & FTC_CAP_ENCODE) || !ftc_backend_find_implementation(b->name, nullptr, FTC_CAP_DECODE))
+      continue;
     ftc_encoder_settings settings = ftc::DefaultEncoderSettings();
     settings.codec = b->name;
+    settings.implementation = b->implementation;
     settings.threads = threads;
-    rows.push_back(Measure(tensor, original, peak, settings, b->name));
+    const bool several = ImplementationNames(b->name, FTC_CAP_ENCODE) != b->implementation;
+    rows.push_back(Measure(tensor, original, peak, settings,
+                           several ? std::string(b->name) + " --encoder " + b->implementation : b->name));
     if (b->capabilities & FTC_CAP_NEAR_LOSSLESS) {
       settings.max_error = 1;
       rows.push_back(Measure(tensor, original, peak, settings, std::string(b->name) + " --max-error 1"));

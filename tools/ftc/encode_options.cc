@@ -7,12 +7,11 @@
 namespace ftc_cli {
 namespace {
 
-constexpr const char* kEncoderFlagNames[] = {"codec",       "quality",   "bits",   "clip",
-                                             "per-channel", "max-error", "options"};
+constexpr const char* kEncoderFlagNames[] = {"codec",     "quality", "bits",    "clip",    "per-channel",
+                                             "max-error", "options", "encoder", "lossless"};
 
 bool IsEncodingCodec(const std::string& name) {
-  const ftc_backend_info* b = ftc_backend_find(name.c_str());
-  return b != nullptr && (b->capabilities & FTC_CAP_ENCODE);
+  return ftc_backend_find_implementation(name.c_str(), nullptr, FTC_CAP_ENCODE) != nullptr;
 }
 
 }  // namespace
@@ -21,9 +20,20 @@ std::string EncodingCodecNames() {
   std::string names;
   for (size_t i = 0; i < ftc_backend_count(); ++i) {
     const ftc_backend_info* b = ftc_backend_at(i);
-    if (!(b->capabilities & FTC_CAP_ENCODE)) continue;
+    if (ftc_backend_find_implementation(b->name, nullptr, FTC_CAP_ENCODE) != b) continue;  // its first encoder
     if (!names.empty()) names += ", ";
     names += b->name;
+  }
+  return names;
+}
+
+std::string ImplementationNames(const std::string& codec, uint32_t capability) {
+  std::string names;
+  for (size_t i = 0; i < ftc_backend_count(); ++i) {
+    const ftc_backend_info* b = ftc_backend_at(i);
+    if (codec != b->name || !(b->capabilities & capability)) continue;
+    if (!names.empty()) names += ", ";
+    names += b->implementation;
   }
   return names;
 }
@@ -56,7 +66,12 @@ std::vector<Flag> EncoderFlags() {
       {"max-error", 0, "E",
        Format("near-lossless bound in quantisation levels, for codecs that have one (default %d)",
               d.max_error)},
-      {"options", 0, "K=V,...", "codec-specific options, passed to the codec (an unknown key is an error)"},
+      {"options", 0, "K=V,...",
+       "codec-specific options, passed to the codec (an unknown key is an error), e.g. preset=fast for x264 "
+       "and x265"},
+      {"encoder", 0, "IMPL",
+       "which library encodes the codec when several can (h264: x264 or openh264; default: the first built)"},
+      {"lossless", 0, "", "code the quantised levels exactly (raw, lossless; h264 by x264, hevc by x265)"},
   };
 }
 
@@ -73,6 +88,15 @@ ftc_encoder_settings EncoderSettingsFrom(const Args& args) {
       Fail(kExitUsage, "unknown codec '" + *codec + "' (built: " + EncodingCodecNames() + ", auto)");
     s.codec = codec->c_str();
   }
+  if (const std::string* encoder = args.Value("encoder")) {
+    const std::string codec = s.codec;
+    if (codec == "auto") Fail(kExitUsage, "--encoder needs --codec");
+    if (ftc_backend_find_implementation(s.codec, encoder->c_str(), FTC_CAP_ENCODE) == nullptr)
+      Fail(kExitUsage, "--encoder " + *encoder + ": codec " + codec + " is encoded by " +
+                           ImplementationNames(codec, FTC_CAP_ENCODE) + " in this build");
+    s.implementation = encoder->c_str();
+  }
+  s.lossless = args.Has("lossless") ? 1 : 0;
   s.quality = static_cast<int>(args.Int("quality", 1, 100, s.quality));
   s.bits = static_cast<int>(args.Int("bits", 1, 8, s.bits));
   if (const std::string* clip = args.Value("clip")) {

@@ -13,7 +13,7 @@
 
 namespace ftc_cli {
 
-// --codec, --quality, --bits, --clip, --per-channel, --max-error, --options.
+// --codec, --quality, --bits, --clip, --per-channel, --max-error, --options, --encoder, --lossless.
 std::vector<Flag> EncoderFlags();
 bool HasEncoderFlags(const Args& args);
 
@@ -31,8 +31,11 @@ std::optional<ftc_dtype> DtypeFrom(const Args& args);
 Flag ThreadsFlag();
 int ThreadsFrom(const Args& args);
 
-// Names of the built backends that can encode, in preference order: "jpeg, lossless, raw".
+// Names of the built codecs (formats) that can encode, in preference order: "jpeg, lossless, raw, h264, hevc".
 std::string EncodingCodecNames();
+
+// The built implementations of `codec` that have `capability` (FTC_CAP_ENCODE or _DECODE): "x264, openh264".
+std::string ImplementationNames(const std::string& codec, uint32_t capability);
 
 // The clip mode as it is written on the command line: "sigma:3", "minmax", "range:-1,2".
 std::string ClipText(ftc_clip_mode mode, double sigma_k, float lo, float hi);

@@ -77,6 +77,10 @@ void PrintJson(const ftc_info& info) {
       {"payload_bytes", u(info.payload_bytes)},
       {"total_bytes", u(info.total_bytes)},
       {"bits_per_element", JsonNumber(info.bits_per_element, 17)},
+      {"frames", u(info.rank == 4 ? info.shape[0] : 1)},
+      {"key_frames", u(info.key_frames)},
+      {"gop", u(info.gop)},
+      {"ranges_per_key_frame", info.ranges_per_key_frame ? "true" : "false"},
   };
   std::string out = "{";
   for (const auto& [key, value] : fields)
@@ -94,6 +98,11 @@ void PrintText(const std::string& name, const ftc_info& info) {
   row("format", Format("version %u", info.format_version));
   row("tensor", Format("%s %s, %llu elements", ShapeText(shape).c_str(), ftc_dtype_name(info.dtype),
                        static_cast<unsigned long long>(elements)));
+  if (info.format_version >= 2)
+    row("stream", Format("%llu frames, %llu key frames, key-frame interval %u, clip ranges %s",
+                         static_cast<unsigned long long>(info.rank == 4 ? info.shape[0] : 1),
+                         static_cast<unsigned long long>(info.key_frames), info.gop,
+                         info.ranges_per_key_frame ? "in every key frame (the first's below)" : "in the header"));
   row("codec", Format("%s (id %u)", info.codec, info.codec_id) +
                    (info.quality ? Format(", quality %d", info.quality) : std::string()) +
                    (info.max_error ? Format(", max error %d levels", info.max_error) : std::string()));
@@ -128,7 +137,8 @@ CommandSpec InfoSpec() {
       "--json prints one JSON object with the keys format_version, shape, dtype, codec, codec_id,\n"
       "quality, bits, clip, per_channel, clip_lo, clip_hi (arrays when per channel), max_error,\n"
       "tile_grid [rows, cols], plane [width, height], elements, header_bytes, payload_bytes,\n"
-      "total_bytes, bits_per_element.\n";
+      "total_bytes, bits_per_element, frames, key_frames, gop, ranges_per_key_frame (the last four\n"
+      "describe a stream; in a file of format 1 every item is a key frame and gop is 1).\n";
   spec.positional = {"IN.ftc"};
   spec.required_positional = 1;
   spec.flags = {{"json", 0, "", "print one JSON object instead of text"}};

@@ -2,10 +2,11 @@
 
 namespace ftc_cli {
 
-ftc::Decoder NewDecoder(int threads) {
+ftc::Decoder NewDecoder(int threads, const std::string& implementation) {
   ftc_decoder_settings settings;
   ftc_decoder_default_settings(&settings);
   settings.threads = threads;
+  settings.implementation = implementation.c_str();
   return ftc::Decoder(&settings);
 }
 

@@ -2,6 +2,8 @@
 #ifndef FTC_TOOLS_LIBRARY_H
 #define FTC_TOOLS_LIBRARY_H
 
+#include <string>
+
 #include "ftc/ftc.hpp"
 
 namespace ftc_cli {
@@ -9,8 +11,8 @@ namespace ftc_cli {
 using Encoder = ftc::Encoder;
 using Decoder = ftc::Decoder;
 
-// threads: 0 is one per core.
-ftc::Decoder NewDecoder(int threads = 0);
+// threads: 0 is one per core; implementation: the library that decodes ("" or "auto": the first built).
+ftc::Decoder NewDecoder(int threads = 0, const std::string& implementation = "");
 
 }  // namespace ftc_cli
 

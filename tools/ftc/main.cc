@@ -30,6 +30,10 @@ constexpr Command kCommands[] = {
     {"info", "describe a .ftc file: tensor, codec, quantiser, mosaic and sizes", InfoSpec, RunInfo},
     {"mosaic", "write the 8-bit plane a codec codes, as a greyscale PNG", MosaicSpec, RunMosaic},
     {"demo", "encode a sample tensor with every built codec and compare them", DemoSpec, RunDemo},
+    {"rd", "rate–accuracy of every codec on a split model and a dataset, with baselines and plots", RdSpec,
+     RunRd},
+    {"analyze", "split-point properties of a model: sizes, edge compute, value statistics, compressibility",
+     AnalyzeSpec, RunAnalyze},
 };
 
 CommandSpec SpecOf(const Command& c) {
@@ -42,7 +46,8 @@ std::string Capabilities(uint32_t caps) {
   static constexpr std::pair<uint32_t, const char*> kNames[] = {
       {FTC_CAP_ENCODE, "encode"},     {FTC_CAP_DECODE, "decode"},
       {FTC_CAP_LOSSLESS, "lossless"}, {FTC_CAP_NEAR_LOSSLESS, "near-lossless"},
-      {FTC_CAP_QUALITY, "quality"},   {FTC_CAP_VIDEO, "video"}};
+      {FTC_CAP_QUALITY, "quality"},   {FTC_CAP_VIDEO, "video"},
+      {FTC_CAP_LOSSLESS_MODE, "lossless-mode"}};
   std::string text;
   for (const auto& [bit, name] : kNames) {
     if (!(caps & bit)) continue;
@@ -57,17 +62,18 @@ void PrintVersion() {
               FTC_VERSION_MINOR, FTC_VERSION_PATCH, ftc_version_string(), ftc_abi_version(),
               ftc_format_version());
   std::printf("%s\n", PngLibraryVersion().c_str());
-  std::printf("backends, in preference order:\n");
-  size_t name_width = 4, caps_width = 12;
+  std::printf("backends (codec, implementation), in preference order:\n");
+  size_t name_width = 4, caps_width = 12, implementation_width = 4;
   for (size_t i = 0; i < ftc_backend_count(); ++i) {
     name_width = std::max(name_width, std::string(ftc_backend_at(i)->name).size());
     caps_width = std::max(caps_width, Capabilities(ftc_backend_at(i)->capabilities).size());
+    implementation_width = std::max(implementation_width, std::string(ftc_backend_at(i)->implementation).size());
   }
   for (size_t i = 0; i < ftc_backend_count(); ++i) {
     const ftc_backend_info* b = ftc_backend_at(i);
-    std::printf("  %-*s  id %-2u  align %-2u  %-*s  %s\n", static_cast<int>(name_width), b->name, b->id,
+    std::printf("  %-*s  id %-2u  align %-2u  %-*s  %-*s  %s\n", static_cast<int>(name_width), b->name, b->id,
                 b->block_align, static_cast<int>(caps_width), Capabilities(b->capabilities).c_str(),
-                b->library);
+                static_cast<int>(implementation_width), b->implementation, b->library);
   }
 }
 

@@ -38,9 +38,10 @@ extern "C" {
 #define FTC_VERSION_MAJOR 0
 #define FTC_VERSION_MINOR 1
 #define FTC_VERSION_PATCH 0
-#define FTC_ABI_VERSION 1
-/* The newest .ftc format version this library writes and reads; it also reads every older one. */
-#define FTC_FORMAT_VERSION 1
+#define FTC_ABI_VERSION 2
+/* The newest .ftc format version this library writes and reads; it also reads every older one. Image codecs
+ * write version 1 (the single form), streams and video codecs version 2 (the stream form). */
+#define FTC_FORMAT_VERSION 2
 
 FTC_API const char* ftc_version_string(void);   /* "0.1.0" */
 FTC_API uint32_t ftc_version(void);              /* major << 16 | minor << 8 | patch */
@@ -57,7 +58,8 @@ typedef enum ftc_result {
   FTC_ERROR_LIMIT = 6,            /* a size exceeds the library's limits (see FTC_MAX_*) */
   FTC_ERROR_OUT_OF_MEMORY = 7,
   FTC_ERROR_BACKEND = 8,          /* the codec library behind a backend reported an error */
-  FTC_ERROR_INTERNAL = 9          /* a bug in ftc: please report it */
+  FTC_ERROR_INTERNAL = 9,         /* a bug in ftc: please report it */
+  FTC_ERROR_NEED_KEY_FRAME = 10   /* a stream decoder skipped a packet: decoding (re)starts at a key frame */
 } ftc_result;
 
 /* A static, human-readable name for a result ("ok", "corrupt bitstream", ...). Never NULL. */
@@ -128,22 +130,35 @@ enum {
   FTC_CAP_LOSSLESS = 1u << 2,      /* decoded levels equal the quantiser's exactly */
   FTC_CAP_NEAR_LOSSLESS = 1u << 3, /* honours max_error */
   FTC_CAP_QUALITY = 1u << 4,       /* honours quality */
-  FTC_CAP_VIDEO = 1u << 5          /* codes a batch as frames of one stream */
+  FTC_CAP_VIDEO = 1u << 5,         /* codes a batch as frames of one stream, with inter prediction */
+  FTC_CAP_LOSSLESS_MODE = 1u << 6  /* lossy unless ftc_encoder_settings.lossless asks for exact levels */
 };
 
+/*
+ * A backend is one implementation of one coding format, as libavif's codec table lists several AV1 libraries:
+ * "h264" is encoded by x264 or OpenH264 and decoded by libavcodec or OpenH264. The container stores the format
+ * (`id`); any implementation that decodes a format decodes what any other encoded.
+ */
 typedef struct ftc_backend_info {
-  const char* name;        /* "raw", "lossless", "jpeg", ... as used in settings and the CLI */
-  uint32_t id;             /* the backend id stored in the container */
-  uint32_t capabilities;   /* FTC_CAP_* */
-  uint32_t block_align;    /* the mosaic plane's width and height are multiples of this */
+  const char* name;        /* the format: "raw", "lossless", "jpeg", "h264", "hevc", as used in settings and the CLI */
+  uint32_t id;             /* the format id stored in the container */
+  uint32_t capabilities;   /* FTC_CAP_*: what this implementation does */
+  uint32_t block_align;    /* the mosaic plane's width and height are multiples of this (the same for a format) */
   const char* library;     /* the library behind it and its version, "libjpeg-turbo 2.1.5" */
   const char* description; /* one line for --help */
+  const char* implementation; /* "libjpeg-turbo", "x264", "avcodec", "openh264", "x265"; "ftc" for our own */
 } ftc_backend_info;
 
 /* Number of backends built into this library, and the i-th of them in preference order. */
 FTC_API size_t ftc_backend_count(void);
 FTC_API const ftc_backend_info* ftc_backend_at(size_t index);      /* NULL when index is out of range */
-FTC_API const ftc_backend_info* ftc_backend_find(const char* name); /* NULL when not built */
+/* The first (preferred) implementation of the format `name`; NULL when none is built. */
+FTC_API const ftc_backend_info* ftc_backend_find(const char* name);
+/* The first implementation of the format `name` that is `implementation` (any, when NULL or "auto") and has
+ * every capability in `capabilities` (FTC_CAP_*); NULL when none is built. A format is usable end to end when
+ * one implementation has FTC_CAP_ENCODE and one (maybe another) FTC_CAP_DECODE. */
+FTC_API const ftc_backend_info* ftc_backend_find_implementation(const char* name, const char* implementation,
+                                                                uint32_t capabilities);
 
 /* ---------------------------------------------------------------------------------------------------------
  * Encoder
@@ -160,7 +175,23 @@ typedef struct ftc_encoder_settings {
   int max_error;       /* near-lossless bound in quantisation levels, >= 0; needs FTC_CAP_NEAR_LOSSLESS
                           unless 0. Default 0 (exact for lossless backends) */
   const char* options; /* backend-specific "key=value,key=value"; an unknown key is an error. Default NULL */
-  int threads;         /* worker threads for batches; 0 = one per core. Default 0 */
+  int threads;         /* worker threads for batches of image codecs; 0 = one per core. Default 0 */
+  /* Appended in ABI 2. */
+  const char* implementation; /* which library encodes `codec` ("x264" or "openh264" for h264); NULL or "auto":
+                                 the first built one, in preference order, that can do what the other settings
+                                 ask (lossless, ...). Default NULL */
+  int lossless;        /* non-zero: decoded levels equal the quantiser's exactly. Backends with FTC_CAP_LOSSLESS
+                          always are; those with FTC_CAP_LOSSLESS_MODE switch to it (x264: QP 0, High 4:4:4
+                          Predictive); any other backend is an error. Default 0 */
+  uint64_t target_bytes; /* non-zero: a size budget in bytes per frame (per item of a batch), for backends with
+                            FTC_CAP_QUALITY; `quality` is then ignored. ftc_encode searches the quality that
+                            gives the largest file of at most target_bytes × N bytes, and fails with
+                            FTC_ERROR_LIMIT when even quality 1 is larger. A stream encoder (video codecs only)
+                            asks the codec's rate control for target_bytes per frame on average. Default 0 */
+  const struct ftc_stream_settings* stream; /* how ftc_encode codes a batch with a video codec (key-frame
+                            interval, clip range); NULL: the defaults of ftc_stream_default_settings() except
+                            that the clip range is computed over the whole batch and fixed. Image codecs
+                            ignore it. Default NULL */
 } ftc_encoder_settings;
 
 FTC_API void ftc_encoder_default_settings(ftc_encoder_settings* settings);
@@ -174,7 +205,9 @@ FTC_API ftc_result ftc_encoder_create(const ftc_encoder_settings* settings, ftc_
 FTC_API void ftc_encoder_destroy(ftc_encoder* encoder);
 FTC_API const char* ftc_encoder_last_error(const ftc_encoder* encoder); /* "" after success */
 
-/* Encodes one tensor into a complete .ftc file. On error *out is left empty. */
+/* Encodes one tensor into a complete .ftc file: format version 1 for image codecs, each batch item coded on its
+ * own; format version 2 for video codecs, the batch coded as the frames of one stream (as a stream encoder
+ * would, see below). On error *out is left empty. */
 FTC_API ftc_result ftc_encode(ftc_encoder* encoder, const ftc_tensor* tensor, ftc_buffer* out);
 
 /* The 8-bit plane the backend would code for batch item `index` of `tensor` (quantised and tiled). */
@@ -187,6 +220,10 @@ FTC_API ftc_result ftc_encoder_mosaic(ftc_encoder* encoder, const ftc_tensor* te
 typedef struct ftc_decoder_settings {
   int threads;         /* worker threads for batches; 0 = one per core. Default 0 */
   uint64_t max_elements; /* refuse larger tensors (FTC_ERROR_LIMIT); 0 = FTC_MAX_ELEMENTS. Default 0 */
+  /* Appended in ABI 2. */
+  const char* implementation; /* which library decodes ("avcodec" or "openh264" for h264); NULL or "auto": the
+                                 first built one that decodes the file's format. A named implementation that
+                                 does not decode the format is FTC_ERROR_UNSUPPORTED. Default NULL */
 } ftc_decoder_settings;
 
 FTC_API void ftc_decoder_default_settings(ftc_decoder_settings* settings);
@@ -198,7 +235,9 @@ FTC_API ftc_result ftc_decoder_create(const ftc_decoder_settings* settings, ftc_
 FTC_API void ftc_decoder_destroy(ftc_decoder* decoder);
 FTC_API const char* ftc_decoder_last_error(const ftc_decoder* decoder);
 
-/* Decodes a complete .ftc file. The tensor has the encoder's rank, shape and dtype. */
+/* Decodes a complete .ftc file. The tensor has the encoder's rank, shape and dtype. A file in the stream form
+ * (a stream header and N packets) decodes to N×C×H×W, or to C×H×W when its frames were C×H×W and N is 1; N·C·H·W
+ * is checked against max_elements before anything is allocated. */
 FTC_API ftc_result ftc_decode(ftc_decoder* decoder, const uint8_t* data, size_t size, ftc_tensor* out);
 
 /* Decodes the 8-bit plane of batch item `index` exactly as the backend coded it. */
@@ -230,10 +269,76 @@ typedef struct ftc_info {
   uint64_t payload_bytes;
   uint64_t total_bytes;
   double bits_per_element; /* 8 * total_bytes / elements */
+  /* Appended in ABI 2: the stream form (format version 2). In format 1 every item stands alone: gop 1,
+     key_frames = N. */
+  uint32_t gop;            /* the key-frame interval the encoder used */
+  uint64_t key_frames;     /* frames at which decoding can start */
+  int ranges_per_key_frame; /* 1: the clip ranges travel in key frames; clip_lo/clip_hi are the first one's */
 } ftc_info;
 
 /* Parses and validates the header and checksum without decoding the payload. */
 FTC_API ftc_result ftc_decoder_info(ftc_decoder* decoder, const uint8_t* data, size_t size, ftc_info* info);
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Streams: one tensor per frame, each coded into one packet as soon as it is pushed (no reordering delay).
+ * Video codecs (h264, hevc) predict frames from earlier ones; image codecs make every frame a key frame. The
+ * bytes are the stream form of docs/FORMAT.md (format version 2): a stream header, then one packet per frame,
+ * each with its own length and checksum. The outputs of one stream encoder, concatenated, are a .ftc file.
+ */
+typedef enum ftc_stream_range {
+  FTC_STREAM_RANGE_FIRST = 0,   /* the clip range(s) of the first frame hold for the whole stream */
+  FTC_STREAM_RANGE_FIXED = 1,   /* fixed in advance: from `calibration`, or the encoder's clip range:LO,HI */
+  FTC_STREAM_RANGE_KEYFRAME = 2 /* recomputed at every key frame and carried in its packet */
+} ftc_stream_range;
+
+typedef struct ftc_stream_settings {
+  int gop;                       /* a key frame every `gop` frames, 1..65535 (1: every frame); every key frame
+                                    is a point where decoding can start. Image codecs: always 1. Default 30 */
+  ftc_stream_range range;        /* how the quantiser's clip range is chosen. Default FTC_STREAM_RANGE_FIRST */
+  const ftc_tensor* calibration; /* FTC_STREAM_RANGE_FIXED: sample tensors (C×H×W or N×C×H×W with the frames'
+                                    C, H and W) whose clip range(s), computed with the encoder's clip and
+                                    per_channel settings, hold for the whole stream. Read during create only.
+                                    NULL: the encoder's clip must be range:LO,HI. Ignored by other modes.
+                                    Default NULL */
+} ftc_stream_settings;
+
+FTC_API void ftc_stream_default_settings(ftc_stream_settings* settings);
+
+typedef struct ftc_stream_encoder ftc_stream_encoder;
+
+/* Creates a stream encoder; `stream` NULL means the defaults. Messages as for ftc_encoder_create. */
+FTC_API ftc_result ftc_stream_encoder_create(const ftc_encoder_settings* settings, const ftc_stream_settings* stream,
+                                             ftc_stream_encoder** encoder, const char** message);
+FTC_API void ftc_stream_encoder_destroy(ftc_stream_encoder* encoder);
+FTC_API const char* ftc_stream_encoder_last_error(const ftc_stream_encoder* encoder); /* "" after success */
+
+/* Codes one frame: a C×H×W or 1×C×H×W tensor with the rank, shape and dtype of the stream's first frame. The
+ * first call returns the stream header followed by the frame's packet; every later call returns one packet.
+ * A frame the stream cannot take (another shape or dtype, NaN or Inf) is an error that leaves the stream as
+ * it was; after any other error every later call fails. On error *out is left empty. */
+FTC_API ftc_result ftc_stream_encode(ftc_stream_encoder* encoder, const ftc_tensor* frame, ftc_buffer* out);
+
+/* The stream header alone (the bytes the first ftc_stream_encode call began with), for transports that send
+ * it separately, for instance to a decoder that joins later. FTC_ERROR_INVALID_ARGUMENT before the first
+ * frame. */
+FTC_API ftc_result ftc_stream_encoder_header(ftc_stream_encoder* encoder, ftc_buffer* out);
+
+typedef struct ftc_stream_decoder ftc_stream_decoder;
+
+/* Creates a stream decoder. settings->max_elements bounds one frame (C·H·W); threads is unused. */
+FTC_API ftc_result ftc_stream_decoder_create(const ftc_decoder_settings* settings, ftc_stream_decoder** decoder,
+                                             const char** message);
+FTC_API void ftc_stream_decoder_destroy(ftc_stream_decoder* decoder);
+FTC_API const char* ftc_stream_decoder_last_error(const ftc_stream_decoder* decoder);
+
+/* Decodes what one ftc_stream_encode call produced: a stream header followed by one packet, or, once the
+ * decoder has a header, one packet. A chunk may also be a stream header alone (FTC_OK, *out left empty). A
+ * chunk that begins with a stream header (re)starts the stream: decoding begins at its next key frame.
+ * Decoding starts at a key frame: after a header, and after any error, packets that are not key frames are
+ * skipped with FTC_ERROR_NEED_KEY_FRAME until the next key frame, which decodes normally again. The frame
+ * comes back with the rank, shape and dtype the encoder was given. On error *out is left empty. */
+FTC_API ftc_result ftc_stream_decode(ftc_stream_decoder* decoder, const uint8_t* chunk, size_t size,
+                                     ftc_tensor* out);
 
 #ifdef __cplusplus
 } /* extern "C" */

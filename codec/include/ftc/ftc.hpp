@@ -194,6 +194,74 @@ class Decoder {
   std::unique_ptr<ftc_decoder, Destroy> d_;
 };
 
+inline ftc_stream_settings DefaultStreamSettings() {
+  ftc_stream_settings s;
+  ftc_stream_default_settings(&s);
+  return s;
+}
+
+// Pushes tensors, returns bytes: the first Encode() returns the stream header and the first packet, every
+// later one a packet (see ftc_stream_encode).
+class StreamEncoder {
+ public:
+  explicit StreamEncoder(const ftc_encoder_settings& settings = DefaultEncoderSettings(),
+                         const ftc_stream_settings& stream = DefaultStreamSettings()) {
+    ftc_stream_encoder* e = nullptr;
+    const char* message = nullptr;
+    const ftc_result r = ftc_stream_encoder_create(&settings, &stream, &e, &message);
+    detail::Check(r, message);
+    e_.reset(e);
+  }
+
+  Bytes Encode(const ftc_tensor& frame) {
+    ftc_buffer out{};
+    const ftc_result r = ftc_stream_encode(e_.get(), &frame, &out);
+    detail::Check(r, ftc_stream_encoder_last_error(e_.get()));
+    return Bytes(out);
+  }
+  Bytes Header() {
+    ftc_buffer out{};
+    const ftc_result r = ftc_stream_encoder_header(e_.get(), &out);
+    detail::Check(r, ftc_stream_encoder_last_error(e_.get()));
+    return Bytes(out);
+  }
+  ftc_stream_encoder* get() const { return e_.get(); }
+
+ private:
+  struct Destroy {
+    void operator()(ftc_stream_encoder* e) const { ftc_stream_encoder_destroy(e); }
+  };
+  std::unique_ptr<ftc_stream_encoder, Destroy> e_;
+};
+
+// Pushes bytes, returns tensors (see ftc_stream_decode). Decode() throws ftc::Error on every error, including
+// FTC_ERROR_NEED_KEY_FRAME for a packet skipped while waiting for a key frame; after it, keep pushing.
+class StreamDecoder {
+ public:
+  explicit StreamDecoder(const ftc_decoder_settings* settings = nullptr) {
+    ftc_stream_decoder* d = nullptr;
+    const char* message = nullptr;
+    const ftc_result r = ftc_stream_decoder_create(settings, &d, &message);
+    detail::Check(r, message);
+    d_.reset(d);
+  }
+
+  // An empty Tensor (data() NULL) when the chunk was a stream header alone.
+  Tensor Decode(std::span<const uint8_t> chunk) {
+    ftc_tensor out{};
+    const ftc_result r = ftc_stream_decode(d_.get(), chunk.data(), chunk.size(), &out);
+    detail::Check(r, ftc_stream_decoder_last_error(d_.get()));
+    return Tensor(out);
+  }
+  ftc_stream_decoder* get() const { return d_.get(); }
+
+ private:
+  struct Destroy {
+    void operator()(ftc_stream_decoder* d) const { ftc_stream_decoder_destroy(d); }
+  };
+  std::unique_ptr<ftc_stream_decoder, Destroy> d_;
+};
+
 }  // namespace ftc
 
 #endif  // FTC_FTC_HPP

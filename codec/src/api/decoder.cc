@@ -1,10 +1,13 @@
-// The decoder: container -> backend -> untile + dequantise (fused) -> tensor.
+// The decoder: container -> backend -> untile + dequantise (fused) -> tensor. Files in the single form decode
+// their items in parallel, files in the stream form frame after frame.
 #include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "api/handle.h"
+#include "api/settings.h"
+#include "api/stream.h"
 #include "common/parallel.h"
 #include "container/container.h"
 #include "mosaic/mosaic.h"
@@ -13,6 +16,7 @@ struct ftc_decoder {
   ftc::BackendStates states;
   int threads = 1;
   uint64_t max_elements = FTC_MAX_ELEMENTS;
+  std::string implementation;
   std::string error;
   std::vector<float> info_lo, info_hi;  // storage behind ftc_info's arrays
 };
@@ -25,24 +29,17 @@ thread_local std::string create_error;
 Status Open(ftc_decoder* d, const uint8_t* data, size_t size, Parsed* parsed) {
   if (data == nullptr && size != 0) return InvalidArgument("data is NULL");
   FTC_RETURN_IF_ERROR(ParseFile({data, size}, d->max_elements, parsed));
-  const Backend* b = FindBackendById(parsed->header.backend_id);
-  if (b == nullptr)
-    return Unsupported("codec id " + std::to_string(parsed->header.backend_id) + " is not built into this library");
-  if (!(b->info.capabilities & FTC_CAP_DECODE)) return Unsupported(std::string("backend ") + b->info.name + " cannot decode");
-  if (parsed->header.grid.align != b->info.block_align)
-    return Corrupt("plane alignment " + std::to_string(parsed->header.grid.align) + " does not match codec " +
-                   b->info.name);
-  const bool has_quality = b->info.capabilities & FTC_CAP_QUALITY;
-  if (has_quality != (parsed->header.quality != 0))
-    return Corrupt(std::string("quality ") + std::to_string(parsed->header.quality) + " is invalid for codec " +
-                   b->info.name);
-  if (parsed->header.max_error != 0 && !(b->info.capabilities & FTC_CAP_NEAR_LOSSLESS))
-    return Corrupt(std::string("codec ") + b->info.name + " has no near-lossless mode");
+  const Backend* b = nullptr;
+  FTC_RETURN_IF_ERROR(PickDecoder(parsed->header, d->implementation, &b));
   if (d->states.backend() != b) d->states.Reset(b, "");
   return Status::Ok();
 }
 
-CodingParams ParamsOf(const Header& h) { return {h.quality, h.quant.bits, h.max_error}; }
+bool IsStream(const Parsed& p) { return p.header.version == kStreamForm; }
+
+CodingParams ParamsOf(const Header& h) {
+  return {h.quality, h.quant.bits, h.max_error, h.grid.tile_w, h.grid.tile_h};
+}
 
 Status DecodePlane(ftc_decoder* d, const Parsed& p, size_t item, int worker, uint8_t* plane) {
   const Header& h = p.header;
@@ -50,15 +47,11 @@ Status DecodePlane(ftc_decoder* d, const Parsed& p, size_t item, int worker, uin
                                      {plane, h.grid.width, h.grid.height});
 }
 
-Status Decode(ftc_decoder* d, const uint8_t* data, size_t size, ftc_tensor* out) {
-  Parsed p;
-  FTC_RETURN_IF_ERROR(Open(d, data, size, &p));
+Status DecodeItems(ftc_decoder* d, const Parsed& p, void* values) {
   const Header& h = p.header;
   const size_t items = h.shape.n;
   const int workers = static_cast<int>(std::min<size_t>(items, static_cast<size_t>(d->threads)));
   FTC_RETURN_IF_ERROR(d->states.Prepare(static_cast<size_t>(workers)));
-  void* values = std::malloc(h.shape.elements() * ftc_dtype_size(h.dtype));
-  if (values == nullptr) return {FTC_ERROR_OUT_OF_MEMORY, "out of memory"};
   const PixelMap map(h.quant.levels(), d->states.backend()->spread_levels);
   std::vector<Status> results(items);
   ParallelFor(items, workers, [&](size_t i, int worker) {
@@ -69,11 +62,27 @@ Status Decode(ftc_decoder* d, const uint8_t* data, size_t size, ftc_tensor* out)
       return Status::Ok();
     });
   });
-  for (const Status& s : results) {
-    if (!s.ok()) {
-      std::free(values);
-      return s;
-    }
+  for (const Status& s : results) FTC_RETURN_IF_ERROR(s);
+  return Status::Ok();
+}
+
+Status DecodeFrames(ftc_decoder* d, const Parsed& p, void* values) {
+  StreamDecoder stream(d->implementation, d->max_elements);
+  FTC_RETURN_IF_ERROR(stream.Start(p.header));
+  for (size_t i = 0; i < p.packets.size(); ++i) FTC_RETURN_IF_ERROR(stream.Decode(p.packets[i], values, i));
+  return Status::Ok();
+}
+
+Status Decode(ftc_decoder* d, const uint8_t* data, size_t size, ftc_tensor* out) {
+  Parsed p;
+  FTC_RETURN_IF_ERROR(Open(d, data, size, &p));
+  const Header& h = p.header;
+  void* values = std::malloc(h.shape.elements() * ftc_dtype_size(h.dtype));
+  if (values == nullptr) return {FTC_ERROR_OUT_OF_MEMORY, "out of memory"};
+  const Status s = IsStream(p) ? DecodeFrames(d, p, values) : DecodeItems(d, p, values);
+  if (!s.ok()) {
+    std::free(values);
+    return s;
   }
   out->dtype = h.dtype;
   out->rank = h.rank;
@@ -83,15 +92,26 @@ Status Decode(ftc_decoder* d, const uint8_t* data, size_t size, ftc_tensor* out)
   return Status::Ok();
 }
 
+// The plane of stream frame `index`: decoded from the key frame before it.
+Status StreamPlane(ftc_decoder* d, const Parsed& p, uint64_t index, uint8_t* plane) {
+  uint64_t first = index;
+  while (!p.packets[first].key) --first;  // packet 0 is a key frame
+  StreamDecoder stream(d->implementation, d->max_elements);
+  FTC_RETURN_IF_ERROR(stream.Start(p.header));
+  for (uint64_t i = first; i <= index; ++i) FTC_RETURN_IF_ERROR(stream.DecodePlane(p.packets[i]));
+  std::memcpy(plane, stream.plane().data(), p.header.grid.area());
+  return Status::Ok();
+}
+
 Status DecodeMosaic(ftc_decoder* d, const uint8_t* data, size_t size, uint64_t index, ftc_plane* out) {
   Parsed p;
   FTC_RETURN_IF_ERROR(Open(d, data, size, &p));
   if (index >= p.header.shape.n) return InvalidArgument("batch index " + std::to_string(index) + " is out of range");
-  FTC_RETURN_IF_ERROR(d->states.Prepare(1));
+  if (!IsStream(p)) FTC_RETURN_IF_ERROR(d->states.Prepare(1));
   const MosaicGrid& g = p.header.grid;
   uint8_t* plane = static_cast<uint8_t*>(std::malloc(g.area()));
   if (plane == nullptr) return {FTC_ERROR_OUT_OF_MEMORY, "out of memory"};
-  Status s = DecodePlane(d, p, index, 0, plane);
+  Status s = IsStream(p) ? StreamPlane(d, p, index, plane) : DecodePlane(d, p, index, 0, plane);
   if (!s.ok()) {
     std::free(plane);
     return s;
@@ -105,7 +125,7 @@ Status Info(ftc_decoder* d, const uint8_t* data, size_t size, ftc_info* info) {
   Parsed p;
   FTC_RETURN_IF_ERROR(ParseFile({data, size}, d->max_elements, &p));
   const Header& h = p.header;
-  const Backend* b = FindBackendById(h.backend_id);
+  const Backend* b = FindBackendById(h.backend_id, "", 0);
   *info = {};
   info->format_version = h.version;
   info->dtype = h.dtype;
@@ -133,6 +153,13 @@ Status Info(ftc_decoder* d, const uint8_t* data, size_t size, ftc_info* info) {
   info->payload_bytes = p.payload_bytes;
   info->total_bytes = size;
   info->bits_per_element = 8.0 * static_cast<double>(size) / static_cast<double>(h.shape.elements());
+  info->gop = h.gop;
+  info->key_frames = h.shape.n;
+  if (IsStream(p)) {
+    info->key_frames = 0;
+    for (const Packet& packet : p.packets) info->key_frames += packet.key;
+  }
+  info->ranges_per_key_frame = h.ranges_per_key_frame;
   return Status::Ok();
 }
 
@@ -159,6 +186,7 @@ ftc_result ftc_decoder_create(const ftc_decoder_settings* settings, ftc_decoder*
     auto d = std::make_unique<ftc_decoder>();
     d->threads = ResolveThreads(s.threads);
     d->max_elements = (s.max_elements == 0 || s.max_elements > FTC_MAX_ELEMENTS) ? FTC_MAX_ELEMENTS : s.max_elements;
+    d->implementation = s.implementation ? s.implementation : "";
     *decoder = d.release();
     return Status::Ok();
   });

@@ -1,19 +1,23 @@
-// The encoder: statistics -> quantise + tile (fused) -> backend -> container.
-#include <cstring>
+// The encoder: statistics -> quantise + tile (fused) -> backend -> container. Image codecs code each batch item
+// on its own (format version 1), video codecs the batch as the frames of one stream (format version 2).
+#include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "api/handle.h"
+#include "api/settings.h"
+#include "api/stream.h"
 #include "common/parallel.h"
 #include "container/container.h"
 #include "mosaic/mosaic.h"
 #include "quant/quantizer.h"
 
 struct ftc_encoder {
-  ftc::BackendStates states;
-  ftc::CodingParams params;
-  ftc::ClipSpec clip;
-  bool per_channel = false;
+  ftc::EncoderConfig config;
+  std::optional<ftc::StreamConfig> stream;  // from the settings, for video codecs
+  ftc::BackendStates states;               // image codecs, one per worker
   int threads = 1;
   std::string error;
 };
@@ -23,82 +27,132 @@ namespace {
 
 thread_local std::string create_error;
 
-const Backend* PickBackend(const char* name, int max_error, std::string* error) {
-  if (name == nullptr || std::strcmp(name, "auto") == 0) {
-    for (const Backend* b : Backends()) {
-      const uint32_t caps = b->info.capabilities;
-      if ((caps & FTC_CAP_ENCODE) && (max_error == 0 || (caps & FTC_CAP_NEAR_LOSSLESS))) return b;
-    }
-    *error = "no built backend can encode with these settings";
-    return nullptr;
-  }
-  const Backend* b = FindBackend(name);
-  if (b == nullptr) {
-    *error = std::string("unknown or unbuilt codec '") + name + "' (built:";
-    for (const Backend* x : Backends()) *error += std::string(" ") + x->info.name;
-    *error += ")";
-  }
-  return b;
-}
+// Codes the whole tensor at one quality into a complete file.
+using FileCoder = std::function<Status(int quality, std::vector<uint8_t>* file)>;
 
-Status Validate(const ftc_encoder_settings& s, const Backend** backend) {
-  std::string error;
-  *backend = PickBackend(s.codec, s.max_error, &error);
-  if (*backend == nullptr) return Unsupported(error);
-  const uint32_t caps = (*backend)->info.capabilities;
-  if (!(caps & FTC_CAP_ENCODE)) return Unsupported(std::string("backend ") + s.codec + " cannot encode");
-  if (s.quality < 1 || s.quality > 100) return InvalidArgument("quality must be in 1..100, not " + std::to_string(s.quality));
-  if (s.bits < 1 || s.bits > 8) return InvalidArgument("bits must be in 1..8, not " + std::to_string(s.bits));
-  if (s.max_error < 0 || s.max_error > 255)
-    return InvalidArgument("max_error must be in 0..255, not " + std::to_string(s.max_error));
-  if (s.max_error > 0 && !(caps & FTC_CAP_NEAR_LOSSLESS))
-    return InvalidArgument(std::string("backend ") + (*backend)->info.name + " has no near-lossless mode (max_error)");
-  if (s.threads < 0) return InvalidArgument("threads must be >= 0");
-  ClipSpec clip{s.clip, s.sigma_k, s.range_lo, s.range_hi};
-  return ValidateClip(clip);
-}
+bool IsVideo(const ftc_encoder* e) { return e->config.backend->info.capabilities & FTC_CAP_VIDEO; }
 
 Status Quantise(ftc_encoder* e, const ftc_tensor* tensor, TensorView* view, Header* h) {
   if (tensor == nullptr) return InvalidArgument("tensor is NULL");
   FTC_RETURN_IF_ERROR(ViewTensor(*tensor, view));
-  const Backend* b = e->states.backend();
+  const Backend* b = e->config.backend;
   h->dtype = view->dtype;
   h->rank = tensor->rank;
   h->shape = view->shape;
   h->backend_id = b->info.id;
-  h->quality = (b->info.capabilities & FTC_CAP_QUALITY) ? e->params.quality : 0;
-  h->max_error = e->params.max_error;
-  FTC_RETURN_IF_ERROR(ComputeQuantParams(*view, e->params.bits, e->clip, e->per_channel, &h->quant));
+  h->quality = (b->info.capabilities & FTC_CAP_QUALITY) ? e->config.params.quality : 0;
+  h->max_error = e->config.params.max_error;
+  FTC_RETURN_IF_ERROR(ComputeQuantParams(*view, e->config.params.bits, e->config.clip, e->config.per_channel, &h->quant));
   return ChooseGrid(view->shape, b->info.block_align, &h->grid);
+}
+
+// Format version 1: every item coded on its own, in parallel.
+FileCoder SingleFormCoder(ftc_encoder* e, const TensorView& view, const Header& header) {
+  return [e, view, header](int quality, std::vector<uint8_t>* file) -> Status {
+    const Backend* b = e->config.backend;
+    Header h = header;
+    if (h.quality != 0) h.quality = quality;
+    CodingParams params = e->config.params;
+    params.quality = quality;
+    params.tile_width = h.grid.tile_w;
+    params.tile_height = h.grid.tile_h;
+    const PixelMap map(h.quant.levels(), b->spread_levels);
+    const size_t items = view.shape.n;
+    const int workers = static_cast<int>(std::min<size_t>(items, static_cast<size_t>(e->threads)));
+    FTC_RETURN_IF_ERROR(e->states.Prepare(static_cast<size_t>(workers)));
+    std::vector<std::vector<uint8_t>> payloads(items), settings(items);
+    std::vector<Status> results(items);
+    ParallelFor(items, workers, [&](size_t i, int worker) {
+      results[i] = Guarded([&] {
+        std::vector<uint8_t> plane(h.grid.area());
+        QuantizeToPlane(view, i, h.quant, h.grid, map, plane.data());
+        return b->encode(e->states.at(worker), {plane.data(), h.grid.width, h.grid.height}, params, &settings[i],
+                         &payloads[i]);
+      });
+    });
+    for (const Status& s : results) FTC_RETURN_IF_ERROR(s);
+    for (const auto& s : settings)
+      if (s != settings[0] || s.size() > 255)
+        return {FTC_ERROR_INTERNAL, std::string("backend ") + b->info.name + " wrote inconsistent settings"};
+    h.backend_settings = settings[0];
+    file->clear();
+    WriteFile(h, payloads, file);
+    return Status::Ok();
+  };
+}
+
+// Format version 2: the items as the frames of one stream, at a constant quality.
+FileCoder StreamFormCoder(ftc_encoder* e, const TensorView& view, uint32_t rank, const StreamConfig& stream) {
+  return [e, view, rank, stream](int quality, std::vector<uint8_t>* file) -> Status {
+    EncoderConfig config = e->config;
+    config.params.quality = quality;
+    config.target_bytes = 0;
+    StreamEncoder encoder(config, stream);
+    file->clear();
+    for (uint64_t i = 0; i < view.shape.n; ++i) FTC_RETURN_IF_ERROR(encoder.Encode(view, i, rank, file));
+    return Status::Ok();
+  };
+}
+
+// The largest file of at most `budget` bytes over the qualities 1..100. Size grows with quality only roughly
+// (JPEG's tables and the video codecs' decisions make it jump back a little here and there), so a binary
+// search finds where the budget is crossed and the qualities around that point are all tried.
+Status SearchQuality(const FileCoder& code, uint64_t budget, uint64_t frames, std::vector<uint8_t>* best) {
+  constexpr int kBelow = 2, kAbove = 4;  // the neighbourhood tried around the crossing
+  std::map<int, uint64_t> sizes;
+  std::vector<uint8_t> file;
+  bool found = false;
+  const auto probe = [&](int quality) -> Status {
+    if (quality < 1 || quality > 100 || sizes.count(quality)) return Status::Ok();
+    FTC_RETURN_IF_ERROR(code(quality, &file));
+    sizes[quality] = file.size();
+    if (file.size() <= budget && (!found || file.size() >= best->size())) {
+      *best = file;
+      found = true;
+    }
+    return Status::Ok();
+  };
+  FTC_RETURN_IF_ERROR(probe(1));
+  if (sizes[1] > budget)
+    return LimitExceeded("target_bytes cannot be met: " + std::to_string(budget / frames) + " bytes per frame (" +
+                         std::to_string(budget) + " in all) is less than the " + std::to_string(sizes[1]) +
+                         " bytes the lowest quality gives");
+  int fits = 1, over = 101;  // sizes[fits] <= budget; quality `over` (101: none tried) is above it
+  while (over - fits > 1) {
+    const int mid = (fits + over) / 2;
+    FTC_RETURN_IF_ERROR(probe(mid));
+    (sizes[mid] <= budget ? fits : over) = mid;
+  }
+  for (int q = fits - kBelow; q <= fits + kAbove; ++q) FTC_RETURN_IF_ERROR(probe(q));
+  return Status::Ok();
 }
 
 Status Encode(ftc_encoder* e, const ftc_tensor* tensor, ftc_buffer* out) {
   TensorView view;
-  Header h;
-  FTC_RETURN_IF_ERROR(Quantise(e, tensor, &view, &h));
-  const Backend* b = e->states.backend();
-  const PixelMap map(h.quant.levels(), b->spread_levels);
-  const size_t items = view.shape.n;
-  const int workers = static_cast<int>(std::min<size_t>(items, static_cast<size_t>(e->threads)));
-  FTC_RETURN_IF_ERROR(e->states.Prepare(static_cast<size_t>(workers)));
-
-  std::vector<std::vector<uint8_t>> payloads(items), settings(items);
-  std::vector<Status> results(items);
-  ParallelFor(items, workers, [&](size_t i, int worker) {
-    results[i] = Guarded([&] {
-      std::vector<uint8_t> plane(h.grid.area());
-      QuantizeToPlane(view, i, h.quant, h.grid, map, plane.data());
-      return b->encode(e->states.at(worker), {plane.data(), h.grid.width, h.grid.height}, e->params,
-                       &settings[i], &payloads[i]);
-    });
-  });
-  for (const Status& s : results) FTC_RETURN_IF_ERROR(s);
-  for (const auto& s : settings)
-    if (s != settings[0] || s.size() > 255)
-      return {FTC_ERROR_INTERNAL, std::string("backend ") + b->info.name + " wrote inconsistent settings"};
-  h.backend_settings = settings[0];
+  FileCoder code;
+  if (IsVideo(e)) {
+    if (tensor == nullptr) return InvalidArgument("tensor is NULL");
+    FTC_RETURN_IF_ERROR(ViewTensor(*tensor, &view));
+    StreamConfig stream;
+    if (e->stream) {
+      stream = *e->stream;
+    } else {
+      FTC_RETURN_IF_ERROR(BatchStreamConfig(e->config, view, &stream));
+    }
+    code = StreamFormCoder(e, view, tensor->rank, stream);
+  } else {
+    Header h;
+    FTC_RETURN_IF_ERROR(Quantise(e, tensor, &view, &h));
+    code = SingleFormCoder(e, view, h);
+  }
   std::vector<uint8_t> file;
-  WriteFile(h, payloads, &file);
+  if (e->config.target_bytes > 0) {
+    const uint64_t frames = view.shape.n;
+    if (e->config.target_bytes > UINT64_MAX / frames) return InvalidArgument("target_bytes is too large");
+    FTC_RETURN_IF_ERROR(SearchQuality(code, e->config.target_bytes * frames, frames, &file));
+  } else {
+    FTC_RETURN_IF_ERROR(code(e->config.params.quality, &file));
+  }
   return ToBuffer(file, out);
 }
 
@@ -107,7 +161,7 @@ Status Mosaic(ftc_encoder* e, const ftc_tensor* tensor, uint64_t index, ftc_plan
   Header h;
   FTC_RETURN_IF_ERROR(Quantise(e, tensor, &view, &h));
   if (index >= view.shape.n) return InvalidArgument("batch index " + std::to_string(index) + " is out of range");
-  const PixelMap map(h.quant.levels(), e->states.backend()->spread_levels);
+  const PixelMap map(h.quant.levels(), e->config.backend->spread_levels);
   out->data = static_cast<uint8_t*>(std::malloc(h.grid.area()));
   if (out->data == nullptr) return {FTC_ERROR_OUT_OF_MEMORY, "out of memory"};
   QuantizeToPlane(view, index, h.quant, h.grid, map, out->data);
@@ -133,6 +187,10 @@ void ftc_encoder_default_settings(ftc_encoder_settings* s) {
   s->max_error = 0;
   s->options = nullptr;
   s->threads = 0;
+  s->implementation = nullptr;
+  s->lossless = 0;
+  s->target_bytes = 0;
+  s->stream = nullptr;
 }
 
 ftc_result ftc_encoder_create(const ftc_encoder_settings* settings, ftc_encoder** encoder, const char** message) {
@@ -142,14 +200,15 @@ ftc_result ftc_encoder_create(const ftc_encoder_settings* settings, ftc_encoder*
   *encoder = nullptr;
   ftc_result r = Guard(&create_error, [&]() -> Status {
     if (settings == nullptr) return InvalidArgument("settings is NULL");
-    const Backend* backend = nullptr;
-    FTC_RETURN_IF_ERROR(Validate(*settings, &backend));
     auto e = std::make_unique<ftc_encoder>();
-    e->states.Reset(backend, settings->options ? settings->options : "");
+    FTC_RETURN_IF_ERROR(MakeEncoderConfig(*settings, &e->config));
+    if (settings->stream != nullptr && IsVideo(e.get())) {
+      StreamConfig stream;
+      FTC_RETURN_IF_ERROR(MakeStreamConfig(settings->stream, e->config, &stream));
+      e->stream = std::move(stream);
+    }
+    e->states.Reset(e->config.backend, e->config.options);
     FTC_RETURN_IF_ERROR(e->states.Prepare(1));  // rejects unknown backend options now, not at the first encode
-    e->params = {settings->quality, settings->bits, settings->max_error};
-    e->clip = {settings->clip, settings->sigma_k, settings->range_lo, settings->range_hi};
-    e->per_channel = settings->per_channel != 0;
     e->threads = ResolveThreads(settings->threads);
     *encoder = e.release();
     return Status::Ok();

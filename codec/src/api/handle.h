@@ -56,14 +56,9 @@ class BackendStates {
   // Makes sure workers 0..count-1 have a state (call before a parallel section).
   Status Prepare(size_t count) {
     while (states_.size() < count) {
-      Options options;
-      FTC_RETURN_IF_ERROR(Options::Parse(options_.c_str(), &options));
       void* state = nullptr;
-      FTC_RETURN_IF_ERROR(backend_->create(options, &state));
+      FTC_RETURN_IF_ERROR(CreateBackendState(*backend_, options_, &state));
       states_.push_back(state);
-      const std::string unused = options.Unused();
-      if (!unused.empty())
-        return InvalidArgument(std::string("backend ") + backend_->info.name + " has no option " + unused);
     }
     return Status::Ok();
   }

@@ -30,6 +30,7 @@ const char* ftc_result_to_string(ftc_result result) {
     case FTC_ERROR_OUT_OF_MEMORY: return "out of memory";
     case FTC_ERROR_BACKEND: return "backend error";
     case FTC_ERROR_INTERNAL: return "internal error";
+    case FTC_ERROR_NEED_KEY_FRAME: return "waiting for a key frame";
   }
   return "unknown result code";
 }
@@ -88,8 +89,13 @@ const ftc_backend_info* ftc_backend_at(size_t index) {
 }
 
 const ftc_backend_info* ftc_backend_find(const char* name) {
+  return ftc_backend_find_implementation(name, nullptr, 0);
+}
+
+const ftc_backend_info* ftc_backend_find_implementation(const char* name, const char* implementation,
+                                                        uint32_t capabilities) {
   if (name == nullptr) return nullptr;
-  const ftc::Backend* b = ftc::FindBackend(name);
+  const ftc::Backend* b = ftc::FindBackend(name, implementation ? implementation : "", capabilities);
   return b ? &b->info : nullptr;
 }
 

@@ -40,8 +40,10 @@ namespace {
 #define FTC_JPEG_STRINGIFY2(x) #x
 #define FTC_JPEG_STRINGIFY(x) FTC_JPEG_STRINGIFY2(x)
 #ifdef LIBJPEG_TURBO_VERSION
+constexpr char kImplementation[] = "libjpeg-turbo";
 constexpr char kLibrary[] = "libjpeg-turbo " FTC_JPEG_STRINGIFY(LIBJPEG_TURBO_VERSION);
 #else
+constexpr char kImplementation[] = "libjpeg";
 constexpr char kLibrary[] = "libjpeg " FTC_JPEG_STRINGIFY(JPEG_LIB_VERSION);
 #endif
 
@@ -1061,11 +1063,15 @@ Status JpegDecode(void* state, std::span<const uint8_t> settings, std::span<cons
 
 extern const Backend kJpegBackend = {
     {"jpeg", kBackendJpeg, FTC_CAP_ENCODE | FTC_CAP_DECODE | FTC_CAP_QUALITY, kBlock, kLibrary,
-     "baseline greyscale JPEG, scan data only; options huffman=auto|standard|optimized"},
+     "baseline greyscale JPEG, scan data only; options huffman=auto|standard|optimized", kImplementation},
     true,
     JpegCreate,
     JpegEncode,
     JpegDecode,
-    JpegDestroy};
+    JpegDestroy,
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr};
 
 }  // namespace ftc

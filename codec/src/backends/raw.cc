@@ -37,7 +37,7 @@ void RawDestroy(void*) {}
 
 extern const Backend kRawBackend = {
     {"raw", kBackendRaw, FTC_CAP_ENCODE | FTC_CAP_DECODE | FTC_CAP_LOSSLESS, 1, "built-in",
-     "quantised mosaic, uncompressed (reference)"},
-    false, RawCreate, RawEncode, RawDecode, RawDestroy};
+     "quantised mosaic, uncompressed (reference)", "ftc"},
+    false, RawCreate, RawEncode, RawDecode, RawDestroy, nullptr, nullptr, nullptr, nullptr};
 
 }  // namespace ftc

@@ -20,6 +20,12 @@ constexpr uint8_t kReserved0 = 0x80;
 // flags byte 1: bits-1 in 0..2, log2(align) in 3..5
 constexpr int kAlignShift = 3;
 constexpr uint8_t kReserved1 = 0xC0;
+// stream flags (stream header)
+constexpr uint8_t kRangesPerKeyFrame = 0x01;
+constexpr uint8_t kReservedStream = 0xFE;
+// packet flags
+constexpr uint8_t kKeyFrame = 0x01;
+constexpr uint8_t kReservedPacket = 0xFE;
 
 int Log2(uint32_t v) {
   int l = 0;
@@ -27,11 +33,16 @@ int Log2(uint32_t v) {
   return l;
 }
 
-}  // namespace
+uint32_t LoadU32(const uint8_t* c) {
+  return c[0] | c[1] << 8 | c[2] << 16 | static_cast<uint32_t>(c[3]) << 24;
+}
 
-void WriteFile(const Header& h, const std::vector<std::vector<uint8_t>>& payloads, std::vector<uint8_t>* out) {
-  const size_t start = out->size();
-  ByteWriter w(out);
+size_t RangeCount(const Header& h) { return h.quant.per_channel ? h.shape.c : 1; }
+size_t RangeBytes(const Header& h) { return RangeCount(h) * (h.quant.half_precision ? 4 : 8); }
+
+// Everything both forms share, from the magic to the backend settings: the single form stores N (when rank
+// 4), the stream form the key-frame interval and its stream flags instead.
+void WriteFields(const Header& h, ByteWriter& w) {
   w.bytes(kMagic);
   w.u8(static_cast<uint8_t>(h.version));
   const QuantParams& q = h.quant;
@@ -42,40 +53,60 @@ void WriteFile(const Header& h, const std::vector<std::vector<uint8_t>>& payload
   w.u8(static_cast<uint8_t>(h.quality));
   if (q.clip.mode == FTC_CLIP_SIGMA) w.u8(static_cast<uint8_t>(std::lround(q.clip.sigma_k * 10)));
   w.varint(static_cast<uint64_t>(h.max_error));
-  if (h.rank == 4) w.varint(h.shape.n);
+  if (h.version == kSingleForm && h.rank == 4) w.varint(h.shape.n);
   w.varint(h.shape.c);
   w.varint(h.shape.h);
   w.varint(h.shape.w);
   w.varint(h.grid.cols);
+  if (h.version == kStreamForm) {
+    w.varint(h.gop);
+    w.u8(h.ranges_per_key_frame ? kRangesPerKeyFrame : 0);
+  }
   w.varint(h.backend_settings.size());
   w.bytes(h.backend_settings);
-  for (size_t i = 0; i < q.lo.size(); ++i) {
-    if (q.half_precision) {
-      w.u16(FloatToHalf(q.lo[i]));
-      w.u16(FloatToHalf(q.hi[i]));
-    } else {
-      w.f32(q.lo[i]);
-      w.f32(q.hi[i]);
-    }
-  }
-  for (const auto& p : payloads) w.varint(p.size());
-  for (const auto& p : payloads) w.bytes(p);
-  w.u32(Crc32c(0, out->data() + start, out->size() - start));
 }
 
-Status ParseFile(std::span<const uint8_t> data, uint64_t max_elements, Parsed* out) {
-  ByteReader r(data, "header");
-  Header h;
-  std::span<const uint8_t> magic;
-  FTC_RETURN_IF_ERROR(r.bytes(3, &magic));
-  if (magic[0] != kMagic[0] || magic[1] != kMagic[1] || magic[2] != kMagic[2])
-    return Corrupt("not an .ftc file (bad magic number)");
-  uint8_t version, f0, f1, backend, quality;
-  FTC_RETURN_IF_ERROR(r.u8(&version));
-  if (version == 0 || version > FTC_FORMAT_VERSION)
-    return Unsupported("format version " + std::to_string(version) + " is not supported (this library reads 1.." +
-                       std::to_string(FTC_FORMAT_VERSION) + ")");
-  h.version = version;
+void WriteRanges(bool half, const std::vector<float>& lo, const std::vector<float>& hi, ByteWriter& w) {
+  for (size_t i = 0; i < lo.size(); ++i) {
+    if (half) {
+      w.u16(FloatToHalf(lo[i]));
+      w.u16(FloatToHalf(hi[i]));
+    } else {
+      w.f32(lo[i]);
+      w.f32(hi[i]);
+    }
+  }
+}
+
+Status ReadRanges(ByteReader& r, const Header& h, std::vector<float>* lo, std::vector<float>* hi) {
+  const size_t count = RangeCount(h);
+  if (r.remaining() < RangeBytes(h)) return Truncated("the clip ranges are truncated");
+  lo->resize(count);
+  hi->resize(count);
+  for (size_t i = 0; i < count; ++i) {
+    float& l = (*lo)[i];
+    float& u = (*hi)[i];
+    if (h.quant.half_precision) {
+      uint16_t a, b;
+      FTC_RETURN_IF_ERROR(r.u16(&a));
+      FTC_RETURN_IF_ERROR(r.u16(&b));
+      l = HalfToFloat(a);
+      u = HalfToFloat(b);
+    } else {
+      FTC_RETURN_IF_ERROR(r.f32(&l));
+      FTC_RETURN_IF_ERROR(r.f32(&u));
+    }
+    if (!std::isfinite(l) || !std::isfinite(u) || l > u)
+      return Corrupt("clip range " + std::to_string(i) + " is not a finite lo <= hi");
+  }
+  return Status::Ok();
+}
+
+// Reads what WriteFields wrote, after the magic and version. The single form checks N×C×H×W against
+// `max_elements`, the stream form one frame, C×H×W.
+Status ReadFields(ByteReader& r, uint64_t max_elements, Header* out) {
+  Header& h = *out;
+  uint8_t f0, f1, backend, quality;
   FTC_RETURN_IF_ERROR(r.u8(&f0));
   FTC_RETURN_IF_ERROR(r.u8(&f1));
   if ((f0 & kReserved0) || (f1 & kReserved1)) return Corrupt("reserved header bits are set");
@@ -107,8 +138,10 @@ Status ParseFile(std::span<const uint8_t> data, uint64_t max_elements, Parsed* o
   FTC_RETURN_IF_ERROR(r.varint(&max_error));
   if (max_error > 255) return Corrupt("max_error " + std::to_string(max_error) + " is out of range");
   h.max_error = static_cast<int>(max_error);
-  for (uint32_t i = 4 - h.rank; i < 4; ++i) FTC_RETURN_IF_ERROR(r.varint(&dims[i]));
-  Status shape = CheckShape(h.rank, dims + (4 - h.rank), max_elements, &h.shape);
+  const bool stream = h.version == kStreamForm;
+  const uint32_t stored = stream ? 3 : h.rank;  // the stream form stores C, H, W only
+  for (uint32_t i = 4 - stored; i < 4; ++i) FTC_RETURN_IF_ERROR(r.varint(&dims[i]));
+  Status shape = CheckShape(stored, dims + (4 - stored), max_elements, &h.shape);
   if (!shape.ok()) return {shape.code() == FTC_ERROR_LIMIT ? FTC_ERROR_LIMIT : FTC_ERROR_CORRUPT, shape.message()};
 
   FTC_RETURN_IF_ERROR(r.varint(&cols));
@@ -123,30 +156,52 @@ Status ParseFile(std::span<const uint8_t> data, uint64_t max_elements, Parsed* o
   Status grid = CompleteGrid(&h.grid);
   if (!grid.ok()) return Corrupt(grid.message());
 
+  if (stream) {
+    uint64_t gop;
+    uint8_t flags;
+    FTC_RETURN_IF_ERROR(r.varint(&gop));
+    if (gop == 0 || gop > kMaxGop) return Corrupt("key-frame interval " + std::to_string(gop) + " is out of range");
+    h.gop = static_cast<uint32_t>(gop);
+    FTC_RETURN_IF_ERROR(r.u8(&flags));
+    if (flags & kReservedStream) return Corrupt("reserved stream flag bits are set");
+    h.ranges_per_key_frame = flags & kRangesPerKeyFrame;
+  }
+
   FTC_RETURN_IF_ERROR(r.varint(&settings_size));
   std::span<const uint8_t> settings;
   if (settings_size > 255) return Corrupt("backend settings of " + std::to_string(settings_size) + " bytes");
   FTC_RETURN_IF_ERROR(r.bytes(settings_size, &settings));
   h.backend_settings.assign(settings.begin(), settings.end());
+  return Status::Ok();
+}
 
-  const size_t ranges = q.per_channel ? h.shape.c : 1;
-  if (r.remaining() < ranges * (q.half_precision ? 4 : 8)) return Truncated("header is truncated");
-  q.lo.resize(ranges);
-  q.hi.resize(ranges);
-  for (size_t i = 0; i < ranges; ++i) {
-    if (q.half_precision) {
-      uint16_t lo, hi;
-      FTC_RETURN_IF_ERROR(r.u16(&lo));
-      FTC_RETURN_IF_ERROR(r.u16(&hi));
-      q.lo[i] = HalfToFloat(lo);
-      q.hi[i] = HalfToFloat(hi);
-    } else {
-      FTC_RETURN_IF_ERROR(r.f32(&q.lo[i]));
-      FTC_RETURN_IF_ERROR(r.f32(&q.hi[i]));
-    }
-    if (!std::isfinite(q.lo[i]) || !std::isfinite(q.hi[i]) || q.lo[i] > q.hi[i])
-      return Corrupt("clip range " + std::to_string(i) + " is not a finite lo <= hi");
-  }
+// The magic and the version, which decides the form.
+Status ReadVersion(ByteReader& r, uint32_t* version) {
+  std::span<const uint8_t> magic;
+  FTC_RETURN_IF_ERROR(r.bytes(3, &magic));
+  if (magic[0] != kMagic[0] || magic[1] != kMagic[1] || magic[2] != kMagic[2])
+    return Corrupt("not an .ftc file (bad magic number)");
+  uint8_t v;
+  FTC_RETURN_IF_ERROR(r.u8(&v));
+  if (v == 0 || v > FTC_FORMAT_VERSION)
+    return Unsupported("format version " + std::to_string(v) + " is not supported (this library reads 1.." +
+                       std::to_string(FTC_FORMAT_VERSION) + ")");
+  *version = v;
+  return Status::Ok();
+}
+
+Status CheckCrc(std::span<const uint8_t> data, size_t covered, const char* what) {
+  const uint32_t crc = Crc32c(0, data.data(), covered);
+  if (crc != LoadU32(data.data() + covered))
+    return {FTC_ERROR_CHECKSUM, std::string("checksum mismatch: the ") + what + " is damaged"};
+  return Status::Ok();
+}
+
+Status ParseSingleForm(std::span<const uint8_t> data, ByteReader& r, uint64_t max_elements, Parsed* out) {
+  Header h;
+  h.version = kSingleForm;
+  FTC_RETURN_IF_ERROR(ReadFields(r, max_elements, &h));
+  FTC_RETURN_IF_ERROR(ReadRanges(r, h, &h.quant.lo, &h.quant.hi));
 
   // Payload lengths: their count is N, bounded by the element limit; each length by the remaining bytes.
   if (h.shape.n > r.remaining()) return Truncated("header is truncated");  // one byte per length at least
@@ -164,12 +219,10 @@ Status ParseFile(std::span<const uint8_t> data, uint64_t max_elements, Parsed* o
                      " bytes");
   if (data.size() > expected)
     return Corrupt(std::to_string(data.size() - expected) + " trailing bytes after the end of the file");
-  const uint32_t crc = Crc32c(0, data.data(), expected - kCrcBytes);
-  const uint8_t* c = data.data() + expected - kCrcBytes;
-  const uint32_t stored = c[0] | c[1] << 8 | c[2] << 16 | static_cast<uint32_t>(c[3]) << 24;
-  if (crc != stored) return {FTC_ERROR_CHECKSUM, "checksum mismatch: the file is damaged"};
+  FTC_RETURN_IF_ERROR(CheckCrc(data, expected - kCrcBytes, "file"));
 
   out->payloads.clear();
+  out->packets.clear();
   uint64_t pos = header_end;
   for (uint64_t len : lengths) {
     out->payloads.push_back(data.subspan(pos, len));
@@ -179,6 +232,127 @@ Status ParseFile(std::span<const uint8_t> data, uint64_t max_elements, Parsed* o
   out->payload_bytes = total;
   out->header_bytes = data.size() - total;
   return Status::Ok();
+}
+
+Status ParseStreamForm(std::span<const uint8_t> data, uint64_t max_elements, Parsed* out) {
+  Header h;
+  size_t pos = 0;
+  FTC_RETURN_IF_ERROR(ParseStreamHeader(data, max_elements, &h, &pos));
+  std::vector<Packet> packets;
+  uint64_t payload_bytes = 0;
+  while (pos < data.size()) {
+    Packet p;
+    const Status s = ParsePacket(h, data.subspan(pos), &p);
+    if (!s.ok())
+      return {s.code(), "the " + std::to_string(data.size() - pos) + " bytes after frame " +
+                            std::to_string(packets.size()) + " are not a packet (damage or trailing data): " +
+                            s.message()};
+    pos += p.size;
+    payload_bytes += p.payload.size();
+    packets.push_back(std::move(p));
+  }
+  if (packets.empty()) return Truncated("the stream has a header but no packet");
+  if (!packets[0].key) return Corrupt("the first packet of a stream file is not a key frame");
+  const uint64_t dims[4] = {packets.size(), h.shape.c, h.shape.h, h.shape.w};
+  Status shape = CheckShape(4, dims, max_elements, &h.shape);
+  if (!shape.ok()) return {shape.code() == FTC_ERROR_LIMIT ? FTC_ERROR_LIMIT : FTC_ERROR_CORRUPT, shape.message()};
+  if (h.rank == 3 && packets.size() > 1) h.rank = 4;  // frames of C×H×W make an N×C×H×W tensor
+  if (h.ranges_per_key_frame) {
+    h.quant.lo = packets[0].lo;
+    h.quant.hi = packets[0].hi;
+  }
+  out->header = std::move(h);
+  out->payloads.clear();
+  for (const Packet& p : packets) out->payloads.push_back(p.payload);
+  out->packets = std::move(packets);
+  out->payload_bytes = payload_bytes;
+  out->header_bytes = data.size() - payload_bytes;
+  return Status::Ok();
+}
+
+}  // namespace
+
+void WriteFile(const Header& h, const std::vector<std::vector<uint8_t>>& payloads, std::vector<uint8_t>* out) {
+  const size_t start = out->size();
+  ByteWriter w(out);
+  WriteFields(h, w);
+  WriteRanges(h.quant.half_precision, h.quant.lo, h.quant.hi, w);
+  for (const auto& p : payloads) w.varint(p.size());
+  for (const auto& p : payloads) w.bytes(p);
+  w.u32(Crc32c(0, out->data() + start, out->size() - start));
+}
+
+void WriteStreamHeader(const Header& h, std::vector<uint8_t>* out) {
+  const size_t start = out->size();
+  ByteWriter w(out);
+  WriteFields(h, w);
+  if (!h.ranges_per_key_frame) WriteRanges(h.quant.half_precision, h.quant.lo, h.quant.hi, w);
+  w.u32(Crc32c(0, out->data() + start, out->size() - start));
+}
+
+void WritePacket(const Header& h, bool key, const QuantParams& ranges, std::span<const uint8_t> payload,
+                 std::vector<uint8_t>* out) {
+  const bool with_ranges = h.ranges_per_key_frame && key;
+  const size_t start = out->size();
+  ByteWriter w(out);
+  w.varint(1 + (with_ranges ? RangeBytes(h) : 0) + payload.size());
+  w.u8(key ? kKeyFrame : 0);
+  if (with_ranges) WriteRanges(h.quant.half_precision, ranges.lo, ranges.hi, w);
+  w.bytes(payload);
+  w.u32(Crc32c(0, out->data() + start, out->size() - start));
+}
+
+bool StartsWithMagic(std::span<const uint8_t> data) {
+  return data.size() >= 3 && data[0] == kMagic[0] && data[1] == kMagic[1] && data[2] == kMagic[2];
+}
+
+Status ParseStreamHeader(std::span<const uint8_t> data, uint64_t max_elements, Header* out, size_t* size) {
+  ByteReader r(data, "stream header");
+  Header h;
+  FTC_RETURN_IF_ERROR(ReadVersion(r, &h.version));
+  if (h.version != kStreamForm)
+    return Corrupt("format version " + std::to_string(h.version) + " has no stream header");
+  FTC_RETURN_IF_ERROR(ReadFields(r, max_elements, &h));
+  if (!h.ranges_per_key_frame) FTC_RETURN_IF_ERROR(ReadRanges(r, h, &h.quant.lo, &h.quant.hi));
+  if (r.remaining() < kCrcBytes) return Truncated("stream header is truncated");
+  FTC_RETURN_IF_ERROR(CheckCrc(data, r.position(), "stream header"));
+  *size = r.position() + kCrcBytes;
+  *out = std::move(h);
+  return Status::Ok();
+}
+
+Status ParsePacket(const Header& h, std::span<const uint8_t> data, Packet* out) {
+  ByteReader r(data, "packet");
+  uint64_t length;
+  FTC_RETURN_IF_ERROR(r.varint(&length));
+  if (length < 2) return Corrupt("a packet of " + std::to_string(length) + " bytes has no payload");
+  if (r.remaining() < kCrcBytes || length > r.remaining() - kCrcBytes)
+    return Truncated("packet is truncated: it needs " + std::to_string(length + kCrcBytes) + " bytes, " +
+                     std::to_string(r.remaining()) + " are left");
+  const size_t body = r.position();
+  FTC_RETURN_IF_ERROR(CheckCrc(data, body + length, "packet"));
+  ByteReader b(data.subspan(body, length), "packet");
+  uint8_t flags;
+  FTC_RETURN_IF_ERROR(b.u8(&flags));
+  if (flags & kReservedPacket) return Corrupt("reserved packet flag bits are set");
+  Packet p;
+  p.key = flags & kKeyFrame;
+  if (h.ranges_per_key_frame && p.key) {
+    if (b.remaining() <= RangeBytes(h)) return Corrupt("a key packet too short for its clip ranges and payload");
+    FTC_RETURN_IF_ERROR(ReadRanges(b, h, &p.lo, &p.hi));
+  }
+  p.payload = data.subspan(body + b.position(), length - b.position());
+  p.size = body + length + kCrcBytes;
+  *out = std::move(p);
+  return Status::Ok();
+}
+
+Status ParseFile(std::span<const uint8_t> data, uint64_t max_elements, Parsed* out) {
+  ByteReader r(data, "header");
+  uint32_t version;
+  FTC_RETURN_IF_ERROR(ReadVersion(r, &version));
+  if (version == kStreamForm) return ParseStreamForm(data, max_elements, out);
+  return ParseSingleForm(data, r, max_elements, out);
 }
 
 }  // namespace ftc

@@ -146,6 +146,11 @@ Status ParseClip(const char* spec, ClipSpec* out) {
   return Status::Ok();
 }
 
+Status CheckFinite(const TensorView& t) {
+  const Moments m = ChannelBlockMoments(t, 0, t.shape.elements());
+  return m.finite ? Status::Ok() : InvalidArgument("tensor contains NaN or Inf");
+}
+
 Status ComputeQuantParams(const TensorView& t, int bits, const ClipSpec& clip, bool per_channel,
                           QuantParams* out) {
   if (bits < 1 || bits > 8) return InvalidArgument("bits must be in 1..8, not " + std::to_string(bits));

@@ -40,6 +40,9 @@ struct QuantParams {
 Status ComputeQuantParams(const TensorView& t, int bits, const ClipSpec& clip, bool per_channel,
                           QuantParams* out);
 
+// FTC_ERROR_INVALID_ARGUMENT when `t` holds a NaN or an Inf (what ComputeQuantParams also checks).
+Status CheckFinite(const TensorView& t);
+
 // The quantiser for one clip range, in the form the kernels use. Both directions use the same float
 // operations on both sides of the channel, so that encoder and decoder agree bit for bit.
 struct LevelMap {

@@ -1,6 +1,8 @@
 #include "quant/tensor.h"
 
+#include <cstring>
 #include <string>
+#include <type_traits>
 
 namespace ftc {
 
@@ -24,12 +26,23 @@ Status CheckShape(uint32_t rank, const uint64_t* dims, uint64_t max_elements, Te
 }
 
 Status ViewTensor(const ftc_tensor& t, TensorView* out) {
-  if (ftc_dtype_size(t.dtype) == 0) return InvalidArgument("unknown tensor dtype " + std::to_string(t.dtype));
+  // Read the enum as an integer first: a caller's out-of-range value must not be loaded as an ftc_dtype.
+  std::underlying_type_t<ftc_dtype> code;
+  std::memcpy(&code, &t.dtype, sizeof code);
+  if (code < FTC_DTYPE_FLOAT32 || code > FTC_DTYPE_BFLOAT16)
+    return InvalidArgument("unknown tensor dtype " + std::to_string(code));
   if (t.data == nullptr) return InvalidArgument("tensor data is NULL");
   FTC_RETURN_IF_ERROR(CheckShape(t.rank, t.shape, FTC_MAX_ELEMENTS, &out->shape));
   out->dtype = t.dtype;
   out->data = t.data;
   return Status::Ok();
+}
+
+TensorView ItemView(const TensorView& t, uint64_t item) {
+  TensorView v = t;
+  v.shape.n = 1;
+  v.data = static_cast<const uint8_t*>(t.data) + item * t.shape.item() * ftc_dtype_size(t.dtype);
+  return v;
 }
 
 }  // namespace ftc

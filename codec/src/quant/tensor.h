@@ -28,6 +28,9 @@ Status CheckShape(uint32_t rank, const uint64_t* dims, uint64_t max_elements, Te
 // Validates a public tensor and views it as N×C×H×W.
 Status ViewTensor(const ftc_tensor& t, TensorView* out);
 
+// Batch item `item` of `t` as a tensor of its own (N = 1).
+TensorView ItemView(const TensorView& t, uint64_t item);
+
 }  // namespace ftc
 
 #endif  // FTC_QUANT_TENSOR_H
