@@ -38,9 +38,10 @@ std::vector<float> Features(const Shape& s) {
   return v;
 }
 
-ftc_encoder_settings SettingsFor(const std::string& codec) {
+ftc_encoder_settings SettingsFor(const ftc_backend_info* b) {
   ftc_encoder_settings s = ftc::DefaultEncoderSettings();
-  s.codec = codec.c_str();
+  s.codec = b->name;
+  s.implementation = b->implementation;
   s.threads = 1;
   return s;
 }
@@ -51,22 +52,21 @@ void SetCounters(benchmark::State& state, const Shape& s, size_t file_bytes) {
   if (file_bytes) state.counters["bits_per_element"] = 8.0 * static_cast<double>(file_bytes) / elements;
 }
 
-void Register(const std::string& codec, const Shape& s) {
-  const std::string suffix = codec + "/" + std::to_string(s.c) + "x" + std::to_string(s.h) + "x" + std::to_string(s.w);
+void Register(const ftc_backend_info* codec, const Shape& s) {
+  const std::string suffix = std::string(codec->name) + "_" + codec->implementation + "/" + std::to_string(s.c) + "x" +
+                             std::to_string(s.h) + "x" + std::to_string(s.w);
   const std::vector<uint64_t> shape = {s.c, s.h, s.w};
 
   benchmark::RegisterBenchmark(("QuantiseTile/" + suffix).c_str(), [=](benchmark::State& state) {
     const auto data = Features(s);
-    const std::string name = codec;
-    ftc::Encoder e(SettingsFor(name));
+    ftc::Encoder e(SettingsFor(codec));
     const ftc_tensor t = ftc::View(data.data(), FTC_DTYPE_FLOAT32, shape);
     for (auto _ : state) benchmark::DoNotOptimize(e.Mosaic(t).data());
     SetCounters(state, s, 0);
   });
   benchmark::RegisterBenchmark(("Encode/" + suffix).c_str(), [=](benchmark::State& state) {
     const auto data = Features(s);
-    const std::string name = codec;
-    ftc::Encoder e(SettingsFor(name));
+    ftc::Encoder e(SettingsFor(codec));
     const ftc_tensor t = ftc::View(data.data(), FTC_DTYPE_FLOAT32, shape);
     size_t bytes = 0;
     for (auto _ : state) bytes = e.Encode(t).size();
@@ -74,8 +74,7 @@ void Register(const std::string& codec, const Shape& s) {
   });
   benchmark::RegisterBenchmark(("DecodePlane/" + suffix).c_str(), [=](benchmark::State& state) {
     const auto data = Features(s);
-    const std::string name = codec;
-    ftc::Encoder e(SettingsFor(name));
+    ftc::Encoder e(SettingsFor(codec));
     const ftc::Bytes file = e.Encode(ftc::View(data.data(), FTC_DTYPE_FLOAT32, shape));
     ftc_decoder_settings ds;
     ftc_decoder_default_settings(&ds);
@@ -86,8 +85,7 @@ void Register(const std::string& codec, const Shape& s) {
   });
   benchmark::RegisterBenchmark(("Decode/" + suffix).c_str(), [=](benchmark::State& state) {
     const auto data = Features(s);
-    const std::string name = codec;
-    ftc::Encoder e(SettingsFor(name));
+    ftc::Encoder e(SettingsFor(codec));
     const ftc::Bytes file = e.Encode(ftc::View(data.data(), FTC_DTYPE_FLOAT32, shape));
     ftc_decoder_settings ds;
     ftc_decoder_default_settings(&ds);
@@ -102,7 +100,8 @@ void Register(const std::string& codec, const Shape& s) {
 
 int main(int argc, char** argv) {
   for (size_t i = 0; i < ftc_backend_count(); ++i)
-    for (const Shape& s : kShapes) Register(ftc_backend_at(i)->name, s);
+    if (ftc_backend_at(i)->capabilities & FTC_CAP_ENCODE)
+      for (const Shape& s : kShapes) Register(ftc_backend_at(i), s);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

@@ -27,7 +27,10 @@ std::string Percent(double fraction) {
 
 std::string ShapeText(const std::vector<uint64_t>& shape) {
   std::string text;
-  for (const uint64_t d : shape) text += (text.empty() ? "" : "x") + std::to_string(d);
+  for (const uint64_t d : shape) {
+    if (!text.empty()) text += 'x';
+    text += std::to_string(d);
+  }
   return text;
 }
 

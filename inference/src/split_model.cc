@@ -22,6 +22,14 @@ std::string Brief(const c10::Error& e) {
   return newline == std::string::npos ? text : text.substr(0, newline);
 }
 
+// Errors raised inside a TorchScript graph carry the script's traceback; their last line is the cause.
+std::string Brief(const std::exception& e) {
+  std::string text = e.what();
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  const size_t newline = text.rfind('\n');
+  return newline == std::string::npos ? text : text.substr(newline + 1);
+}
+
 std::string ShapeText(c10::IntArrayRef sizes) {
   std::string text;
   for (const int64_t d : sizes) text += (text.empty() ? "" : "x") + std::to_string(d);
@@ -154,6 +162,8 @@ torch::Tensor Stage::operator()(const torch::Tensor& x) const {
       out = const_cast<torch::jit::Module&>(m).forward({y});
     } catch (const c10::Error& e) {
       throw HarnessError(Problem::kData, what_ + " fails on input " + ShapeText(y.sizes()) + ": " + Brief(e));
+    } catch (const std::exception& e) {
+      throw HarnessError(Problem::kData, what_ + " fails on input " + ShapeText(y.sizes()) + ": " + Brief(e));
     }
     if (!out.isTensor())
       throw HarnessError(Problem::kData, what_ + " returns a " + out.tagKind() + ", not a tensor");
@@ -259,6 +269,8 @@ bool HasCountedInside(const torch::jit::Node* n) {
 
 // MACs of one module for input `x` (batch of 1); the module's output goes to *out.
 double ModuleMacs(const torch::jit::Module& module, const torch::Tensor& x, torch::Tensor* out, bool* partial) {
+  // Frozen, the weights are constants and the branches on attributes (BatchNorm's `training`, Conv2d's
+  // padding mode) are folded away; inlined, the submodules' calls become the operations themselves.
   torch::jit::Module frozen = torch::jit::freeze_module(module);
   std::shared_ptr<torch::jit::Graph> graph = frozen.get_method("forward").graph()->copy();
   torch::jit::Inline(*graph);
@@ -302,6 +314,12 @@ double ModuleMacs(const torch::jit::Module& module, const torch::Tensor& x, torc
 
 std::optional<double> CountMacs(const Stage& stage, const torch::Tensor& probe, bool* partial) {
   *partial = false;
+  // Freezing and inlining are graph optimisations, off while the harness runs (module.cc); on for this.
+  struct Optimize {
+    bool before = torch::jit::getGraphExecutorOptimize();
+    Optimize() { torch::jit::setGraphExecutorOptimize(true); }
+    ~Optimize() { torch::jit::setGraphExecutorOptimize(before); }
+  } optimize;
   try {
     torch::NoGradGuard no_grad;
     torch::Tensor x = probe.to(stage.device());

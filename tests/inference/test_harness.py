@@ -53,7 +53,7 @@ def read_idx(path):
     return np.frombuffer(data, np.uint8, offset=4 + 4 * data[3]).reshape(dims)
 
 
-def test_images(n):
+def first_test_images(n):
     images = read_idx(DATA / "t10k-images-idx3-ubyte.gz")[:n]
     labels = read_idx(DATA / "t10k-labels-idx1-ubyte.gz")[:n].astype(np.int64)
     return torch.from_numpy(images.astype(np.float32) / np.float32(255)).unsqueeze(1), torch.from_numpy(labels)
@@ -122,7 +122,7 @@ def test_rd_writes_the_table_csv_json_and_plots(reference_run):
 def test_rd_float_row_is_the_models_own_accuracy(reference_run):
     out, _ = reference_run
     _, rows = read_rows(out / "rd.csv")
-    images, labels = test_images(64)
+    images, labels = first_test_images(64)
     edge = torch.jit.load(str(REF / "mid_edge.pt")).eval()
     cloud = torch.jit.load(str(REF / "mid_cloud.pt")).eval()
     with torch.no_grad():
@@ -135,7 +135,7 @@ def test_rd_float_row_is_the_models_own_accuracy(reference_run):
 def test_rd_lossless_rows_are_the_quantised_accuracy(reference_run, tmp_path):
     out, _ = reference_run
     _, rows = read_rows(out / "rd.csv")
-    images, labels = test_images(64)
+    images, labels = first_test_images(64)
     edge = torch.jit.load(str(REF / "mid_edge.pt")).eval()
     cloud = torch.jit.load(str(REF / "mid_cloud.pt")).eval()
     for bits in (3, 8):
@@ -164,13 +164,13 @@ def test_rd_on_a_model_it_has_not_seen(tmp_path):
     cloud.eval()
     torch.jit.script(edge).save(str(tmp_path / "e.pt"))
     torch.jit.script(cloud).save(str(tmp_path / "c.pt"))
-    images, labels = test_images(500)
+    images, labels = first_test_images(500)
     with torch.no_grad():
         correct = int((cloud(edge(images)).argmax(1) == labels).sum())
     assert correct > 300  # it learned something, so the comparison means something
     out = tmp_path / "rd"
     ftc("rd", "--edge", tmp_path / "e.pt", "--cloud", tmp_path / "c.pt", "--limit", 500, "--codecs",
-        "lossless,jpeg,input-jpeg", "--qualities", "50,95", "--out", out, "--no-plot")
+        "lossless,jpeg,input-jpeg", "--qualities", "50,95", "--bits", 8, "--out", out, "--no-plot")
     _, rows = read_rows(out / "rd.csv")
     assert row(rows, "float")["correct"] == str(correct)
     assert json.loads((out / "rd.json").read_text())["feature_shape"] == [96, 1, 1]
@@ -183,7 +183,7 @@ def test_rd_on_a_model_it_has_not_seen(tmp_path):
 def test_rd_cuts_a_whole_model_after_a_child(tmp_path):
     ftc("rd", "--full", REF / "full.pt", "--split", 3, "--limit", 64, "--codecs", "raw", "--out", tmp_path, "--no-plot")
     _, rows = read_rows(tmp_path / "rd.csv")
-    images, labels = test_images(64)
+    images, labels = first_test_images(64)
     whole = torch.jit.load(str(REF / "full.pt")).eval()
     with torch.no_grad():
         assert row(rows, "float")["correct"] == str(int((whole(images).argmax(1) == labels).sum()))

@@ -21,7 +21,7 @@ constexpr const char* kSearchClips[] = {"sigma:1.5", "sigma:2", "sigma:3", "sigm
 constexpr double kScreenMargin = 0.005;
 // Curves per codec in the final pass, and quantisers whose qualities the lossy codecs sweep.
 constexpr size_t kFinalCurves = 2;
-constexpr size_t kSweptQuantisers = 12;
+constexpr size_t kSweptQuantisers = 6;
 // The bits a curve of a codec without quality runs over.
 constexpr int kCurveBits[] = {2, 3, 4, 5, 6, 8};
 

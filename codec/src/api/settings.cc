@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <string>
+#include <type_traits>
 
 namespace ftc {
 namespace {
@@ -91,12 +92,15 @@ Status MakeStreamConfig(const ftc_stream_settings* s, const EncoderConfig& confi
   if (s) d = *s;
   if (d.gop < 1 || static_cast<uint32_t>(d.gop) > kMaxGop)
     return InvalidArgument("gop must be in 1.." + std::to_string(kMaxGop) + ", not " + std::to_string(d.gop));
-  if (d.range != FTC_STREAM_RANGE_FIRST && d.range != FTC_STREAM_RANGE_FIXED && d.range != FTC_STREAM_RANGE_KEYFRAME)
-    return InvalidArgument("unknown stream range mode " + std::to_string(d.range));
+  // A C caller may store any int in the enum: read it as one.
+  std::underlying_type_t<ftc_stream_range> range;
+  std::memcpy(&range, &d.range, sizeof(range));
+  if (range != FTC_STREAM_RANGE_FIRST && range != FTC_STREAM_RANGE_FIXED && range != FTC_STREAM_RANGE_KEYFRAME)
+    return InvalidArgument("unknown stream range mode " + std::to_string(range));
   StreamConfig c;
   c.gop = static_cast<uint32_t>(d.gop);
-  c.range = d.range;
-  if (d.range == FTC_STREAM_RANGE_FIXED) {
+  c.range = static_cast<ftc_stream_range>(range);
+  if (c.range == FTC_STREAM_RANGE_FIXED) {
     if (d.calibration != nullptr) {
       TensorView view;
       FTC_RETURN_IF_ERROR(ViewTensor(*d.calibration, &view));

@@ -15,7 +15,7 @@ namespace ftc {
 // the H.264 / HEVC quantiser step, so QP = round(kQpAtQuality50 + 6 log2 s), clamped to kMinQp..kMaxQp.
 // Monotonic, and the same change of quality changes both codecs' quantiser step by the same factor.
 // QP 0 is left out: x264 codes it losslessly, which only StreamParams::lossless asks for. docs/VIDEO.md.
-inline constexpr int kQpAtQuality50 = 28;
+inline constexpr int kQpAtQuality50 = 41;
 inline constexpr int kMinQp = 1, kMaxQp = 51;
 int QpOfQuality(int quality);
 
