@@ -56,8 +56,10 @@ Sequence Synthetic() {
 Sequence LoadNpy(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   const std::vector<char> file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (file.size() < 10 || std::memcmp(file.data(), "\x93NUMPY", 6) != 0) throw std::runtime_error(path + ": not a .npy file");
-  const size_t header_size = static_cast<uint8_t>(file[8]) | static_cast<size_t>(static_cast<uint8_t>(file[9])) << 8;
+  if (file.size() < 10 || std::memcmp(file.data(), "\x93NUMPY", 6) != 0)
+    throw std::runtime_error(path + ": not a .npy file");
+  const size_t header_size =
+      static_cast<uint8_t>(file[8]) | static_cast<size_t>(static_cast<uint8_t>(file[9])) << 8;
   const std::string header(file.data() + 10, header_size);
   if (header.find("'<f4'") == std::string::npos || header.find("'fortran_order': False") == std::string::npos)
     throw std::runtime_error(path + ": not a C-ordered float32 array");
@@ -71,7 +73,8 @@ Sequence LoadNpy(const std::string& path) {
   }
   if (s.shape.size() != 4) throw std::runtime_error(path + ": not an N×C×H×W array");
   const size_t count = s.shape[0] * s.shape[1] * s.shape[2] * s.shape[3];
-  if (file.size() != 10 + header_size + 4 * count) throw std::runtime_error(path + ": size does not match the shape");
+  if (file.size() != 10 + header_size + 4 * count)
+    throw std::runtime_error(path + ": size does not match the shape");
   s.values.resize(count);
   std::memcpy(s.values.data(), file.data() + 10 + header_size, 4 * count);
   return s;
@@ -109,18 +112,21 @@ ftc::Decoder DecoderOf(const char* implementation) {
   return ftc::Decoder(&d);
 }
 
-void SetCounters(benchmark::State& state, const Sequence& s, size_t file_bytes, double psnr, double inter_over_intra) {
+void SetCounters(benchmark::State& state, const Sequence& s, size_t file_bytes, double psnr,
+                 double inter_over_intra) {
   state.counters["frame_time"] =
-      benchmark::Counter(static_cast<double>(s.frames()), benchmark::Counter::kIsIterationInvariantRate |
-                                                              benchmark::Counter::kInvert);
-  state.counters["bits_per_element"] = 8.0 * static_cast<double>(file_bytes) / static_cast<double>(s.values.size());
+      benchmark::Counter(static_cast<double>(s.frames()),
+                         benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  state.counters["bits_per_element"] =
+      8.0 * static_cast<double>(file_bytes) / static_cast<double>(s.values.size());
   state.counters["psnr_db"] = psnr;
   if (inter_over_intra > 0) state.counters["inter_over_intra"] = inter_over_intra;
 }
 
 void Register(const Sequence* s, const ftc_backend_info* encoder, int quality) {
   const bool video = encoder->capabilities & FTC_CAP_VIDEO;
-  const std::string name = std::string(encoder->name) + "_" + encoder->implementation + "/q" + std::to_string(quality);
+  const std::string name =
+      std::string(encoder->name) + "_" + encoder->implementation + "/q" + std::to_string(quality);
   benchmark::RegisterBenchmark(("Encode/" + name).c_str(), [=](benchmark::State& state) {
     size_t bytes = 0;
     for (auto _ : state) bytes = EncodeAt(*s, *encoder, quality, 30).size();
@@ -132,8 +138,8 @@ void Register(const Sequence* s, const ftc_backend_info* encoder, int quality) {
   for (size_t i = 0; i < ftc_backend_count(); ++i) {
     const ftc_backend_info* decoder = ftc_backend_at(i);
     if (decoder->id != encoder->id || !(decoder->capabilities & FTC_CAP_DECODE)) continue;
-    const std::string decode_name = std::string("Decode/") + encoder->name + "_" + encoder->implementation + "_to_" +
-                                    decoder->implementation + "/q" + std::to_string(quality);
+    const std::string decode_name = std::string("Decode/") + encoder->name + "_" + encoder->implementation +
+                                    "_to_" + decoder->implementation + "/q" + std::to_string(quality);
     benchmark::RegisterBenchmark(decode_name.c_str(), [=](benchmark::State& state) {
       const ftc::Bytes file = EncodeAt(*s, *encoder, quality, 30);
       ftc::Decoder d = DecoderOf(decoder->implementation);
@@ -163,9 +169,10 @@ int main(int argc, char** argv) {
   }
   int count = static_cast<int>(args.size());
   static const Sequence sequence = path.empty() ? Synthetic() : LoadNpy(path);
-  std::printf("sequence: %s, %llu frames of %llux%llux%llu\n", path.empty() ? "synthetic" : path.c_str(),
-              static_cast<unsigned long long>(sequence.shape[0]), static_cast<unsigned long long>(sequence.shape[1]),
-              static_cast<unsigned long long>(sequence.shape[2]), static_cast<unsigned long long>(sequence.shape[3]));
+  std::printf(
+      "sequence: %s, %llu frames of %llux%llux%llu\n", path.empty() ? "synthetic" : path.c_str(),
+      static_cast<unsigned long long>(sequence.shape[0]), static_cast<unsigned long long>(sequence.shape[1]),
+      static_cast<unsigned long long>(sequence.shape[2]), static_cast<unsigned long long>(sequence.shape[3]));
   for (size_t i = 0; i < ftc_backend_count(); ++i) {
     const ftc_backend_info* b = ftc_backend_at(i);
     if ((b->capabilities & FTC_CAP_ENCODE) && (b->capabilities & FTC_CAP_QUALITY))

@@ -15,7 +15,7 @@ core=(
 full=(
   libx264-dev libx265-dev libopenh264-dev libavcodec-dev libavutil-dev
   libtorch-dev python3-torch python3-matplotlib python3-pil pybind11-dev
-  dataset-fashion-mnist
+  dataset-fashion-mnist zlib1g-dev
 )
 
 want=("${core[@]}")

@@ -1,6 +1,6 @@
-// The stream form (format version 2) and the streaming API, with every built encoder: outputs that concatenate
-// into files, headers sent apart, the clip-range modes, frames the stream refuses, damaged and hostile bytes,
-// and decoding that skips to the next key frame after an error.
+// The stream form (format version 2) and the streaming API, with every built encoder: outputs that
+// concatenate into files, headers sent apart, the clip-range modes, frames the stream refuses, damaged and
+// hostile bytes, and decoding that skips to the next key frame after an error.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -33,8 +33,9 @@ test::HostTensor Frame(uint64_t c, uint64_t h, uint64_t w, int i, float gain = 1
 }
 
 // The outputs of one stream encoder for `frames` frames.
-std::vector<std::vector<uint8_t>> EncodeStream(const ftc_encoder_settings& s, const ftc_stream_settings& stream,
-                                               int frames, uint32_t rank = 4) {
+std::vector<std::vector<uint8_t>> EncodeStream(const ftc_encoder_settings& s,
+                                               const ftc_stream_settings& stream, int frames,
+                                               uint32_t rank = 4) {
   ftc::StreamEncoder e(s, stream);
   std::vector<std::vector<uint8_t>> chunks;
   for (int i = 0; i < frames; ++i) {
@@ -257,7 +258,7 @@ TEST(StreamEncoder, RefusedFramesLeaveTheStreamAsItWas) {
   ftc::StreamEncoder e(test::Settings("raw"));
   ftc::StreamDecoder d;
   d.Decode(e.Encode(Frame(4, 5, 6, 0).view()).span());
-  EXPECT_THROW(e.Encode(Frame(4, 5, 7, 1).view()), ftc::Error);          // another shape
+  EXPECT_THROW(e.Encode(Frame(4, 5, 7, 1).view()), ftc::Error);           // another shape
   EXPECT_THROW(e.Encode(Frame(4, 5, 6, 1, 1.0f, 3).view()), ftc::Error);  // another rank
   test::HostTensor nan = Frame(4, 5, 6, 1);
   reinterpret_cast<float*>(nan.bytes.data())[7] = std::nanf("");
@@ -317,7 +318,7 @@ TEST(StreamDecoder, NeedsAHeaderFirstAndRecoversAtTheNextKeyFrame) {
   auto longer = chunks[2];
   longer.push_back(0);
   EXPECT_EQ(StreamDecodeResult(d, longer, &out), FTC_ERROR_CORRUPT);  // one chunk, one packet
-  EXPECT_EQ(StreamDecodeResult(d, chunks[3], &out), FTC_OK);  // raw: every packet is a key frame
+  EXPECT_EQ(StreamDecodeResult(d, chunks[3], &out), FTC_OK);          // raw: every packet is a key frame
   ftc_tensor_free(&out);
   EXPECT_EQ(ftc_stream_decode(d, nullptr, 3, &out), FTC_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(ftc_stream_decode(d, nullptr, 0, &out), FTC_ERROR_TRUNCATED);
@@ -376,13 +377,15 @@ std::vector<uint8_t> HandMadeStream(uint64_t c, uint64_t h, uint64_t w, uint64_t
 
 TEST(StreamDecoder, HostileHeadersAndPacketsAreRejected) {
   EXPECT_EQ(FileDecodeResult(HandMadeStream(1, 2, 3, 1, 0, 1, 6)), FTC_OK);  // the well-formed baseline
-  EXPECT_EQ(FileDecodeResult(HandMadeStream(1, 2, 3, 0, 0, 1, 6)), FTC_ERROR_CORRUPT);       // gop 0
-  EXPECT_EQ(FileDecodeResult(HandMadeStream(1, 2, 3, 65536, 0, 1, 6)), FTC_ERROR_CORRUPT);   // gop too long
-  EXPECT_EQ(FileDecodeResult(HandMadeStream(1, 2, 3, 1, 2, 1, 6)), FTC_ERROR_CORRUPT);       // reserved stream bit
-  EXPECT_EQ(FileDecodeResult(HandMadeStream(1, 2, 3, 1, 0, 3, 6)), FTC_ERROR_CORRUPT);       // reserved packet bit
-  EXPECT_EQ(FileDecodeResult(HandMadeStream(1, 2, 3, 1, 0, 0, 6)), FTC_ERROR_CORRUPT);       // first not a key frame
-  EXPECT_EQ(FileDecodeResult(HandMadeStream(1, 2, 3, 1, 0, 1, 5)), FTC_ERROR_CORRUPT);       // payload too short
-  EXPECT_EQ(FileDecodeResult(HandMadeStream(1, 2, 3, 1, 1, 1, 6)), FTC_ERROR_CORRUPT);       // no ranges in the key
+  EXPECT_EQ(FileDecodeResult(HandMadeStream(1, 2, 3, 0, 0, 1, 6)), FTC_ERROR_CORRUPT);      // gop 0
+  EXPECT_EQ(FileDecodeResult(HandMadeStream(1, 2, 3, 65536, 0, 1, 6)), FTC_ERROR_CORRUPT);  // gop too long
+  EXPECT_EQ(FileDecodeResult(HandMadeStream(1, 2, 3, 1, 2, 1, 6)), FTC_ERROR_CORRUPT);  // reserved stream bit
+  EXPECT_EQ(FileDecodeResult(HandMadeStream(1, 2, 3, 1, 0, 3, 6)), FTC_ERROR_CORRUPT);  // reserved packet bit
+  EXPECT_EQ(FileDecodeResult(HandMadeStream(1, 2, 3, 1, 0, 0, 6)),
+            FTC_ERROR_CORRUPT);  // first not a key frame
+  EXPECT_EQ(FileDecodeResult(HandMadeStream(1, 2, 3, 1, 0, 1, 5)), FTC_ERROR_CORRUPT);  // payload too short
+  EXPECT_EQ(FileDecodeResult(HandMadeStream(1, 2, 3, 1, 1, 1, 6)),
+            FTC_ERROR_CORRUPT);  // no ranges in the key
   EXPECT_EQ(FileDecodeResult(HandMadeStream(1u << 24, 1u << 24, 1, 1, 0, 1, 6)), FTC_ERROR_LIMIT);
   EXPECT_EQ(FileDecodeResult(HandMadeStream(1, 1u << 25, 1, 1, 0, 1, 6)), FTC_ERROR_LIMIT);
   // A header without a packet is not a file; a packet whose length runs past the end is truncated.

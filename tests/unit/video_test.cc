@@ -1,6 +1,6 @@
 // The video backends: every encoder × decoder pair that is built (decoders of one stream agree to the bit),
-// lossless streams exact against the quantiser, lossy ones within a stated PSNR, inter prediction, recovery at
-// the next key frame, hostile packets, implementation choice, and the byte budget (target_bytes).
+// lossless streams exact against the quantiser, lossy ones within a stated PSNR, inter prediction, recovery
+// at the next key frame, hostile packets, implementation choice, and the byte budget (target_bytes).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -30,8 +30,9 @@ test::HostTensor Sequence(uint64_t n, uint64_t c = 16, uint64_t h = 14, uint64_t
       for (uint64_t y = 0; y < h; ++y)
         for (uint64_t x = 0; x < w; ++x) {
           const float dx = 0.35f * f;  // the scene pans about a third of a feature pixel per frame
-          v[((f * c + k) * h + y) * w + x] = std::max(
-              0.0f, 1.5f * std::sin(0.45f * (x + dx) + p[k]) * std::cos(0.38f * y + q[k]) + 0.1f * (k % 3) - 0.2f);
+          v[((f * c + k) * h + y) * w + x] =
+              std::max(0.0f, 1.5f * std::sin(0.45f * (x + dx) + p[k]) * std::cos(0.38f * y + q[k]) +
+                                 0.1f * (k % 3) - 0.2f);
         }
   return t;
 }
@@ -77,13 +78,15 @@ struct Pair {
   const char* decoder;
 };
 
-constexpr Pair kPairs[] = {{"h264", "x264", "avcodec"},     {"h264", "x264", "openh264"},
-                           {"h264", "openh264", "avcodec"}, {"h264", "openh264", "openh264"},
+constexpr Pair kPairs[] = {{"h264", "x264", "avcodec"},
+                           {"h264", "x264", "openh264"},
+                           {"h264", "openh264", "avcodec"},
+                           {"h264", "openh264", "openh264"},
                            {"hevc", "x265", "avcodec"}};
 
 // The stated bound: at quality 95 every pair reconstructs the quantiser's values of this sequence with a PSNR
-// above 38 dB, the clip range as the peak (measured: 41.1 dB for OpenH264, whose QP stops at 20, 42.6 and 43.0
-// for x265 and x264; docs/VIDEO.md).
+// above 38 dB, the clip range as the peak (measured: 41.1 dB for OpenH264, whose QP stops at 20, 42.6
+// and 43.0 for x265 and x264; docs/VIDEO.md).
 constexpr double kMinPsnrAtQuality95 = 38.0;
 
 class Interop : public ::testing::TestWithParam<Pair> {};
@@ -169,14 +172,16 @@ TEST_P(Lossless, LevelsAreExact) {
       ftc_encoder_settings raw = test::Settings("raw", bits);
       raw.per_channel = per_channel;
       ftc::Decoder d;
-      EXPECT_TRUE(Identical(d.Decode(file), d.Decode(test::EncodeOrDie(raw, t)))) << encoder << " bits " << bits;
+      EXPECT_TRUE(Identical(d.Decode(file), d.Decode(test::EncodeOrDie(raw, t))))
+          << encoder << " bits " << bits;
       // The decoded planes are the planes the encoder coded.
       ftc::Encoder e(s);
       const ftc_tensor view = t.view();
       for (uint64_t i : {0, 4}) {
         const ftc::Plane a = e.Mosaic(view, i), b = d.Mosaic(file, i);
         ASSERT_EQ(a.width() * a.height(), b.width() * b.height());
-        EXPECT_EQ(std::memcmp(a.data(), b.data(), size_t{a.width()} * a.height()), 0) << encoder << " frame " << i;
+        EXPECT_EQ(std::memcmp(a.data(), b.data(), size_t{a.width()} * a.height()), 0)
+            << encoder << " frame " << i;
       }
     }
   }
@@ -262,7 +267,8 @@ ftc_result Push(ftc_stream_decoder* d, const std::vector<uint8_t>& chunk, std::v
   ftc_tensor out{};
   const ftc_result r = ftc_stream_decode(d, chunk.data(), chunk.size(), &out);
   frame->clear();
-  if (out.data) frame->assign(static_cast<uint8_t*>(out.data), static_cast<uint8_t*>(out.data) + 4 * 16 * 14 * 14);
+  if (out.data)
+    frame->assign(static_cast<uint8_t*>(out.data), static_cast<uint8_t*>(out.data) + 4 * 16 * 14 * 14);
   ftc_tensor_free(&out);
   return r;
 }
@@ -335,7 +341,8 @@ TEST_P(Video, HostilePacketsAreErrorsNotCrashes) {
       std::vector<uint8_t> payload(source.payload.begin(), source.payload.end());
       switch (rng() % 4) {
         case 0:  // flip bits
-          for (int k = 0; k < 4; ++k) payload[rng() % payload.size()] ^= static_cast<uint8_t>(1 << (rng() % 8));
+          for (int k = 0; k < 4; ++k)
+            payload[rng() % payload.size()] ^= static_cast<uint8_t>(1 << (rng() % 8));
           break;
         case 1:  // cut
           payload.resize(1 + rng() % payload.size());
@@ -344,7 +351,8 @@ TEST_P(Video, HostilePacketsAreErrorsNotCrashes) {
           for (size_t k = 5; k < payload.size(); ++k) payload[k] = static_cast<uint8_t>(rng());
           break;
         default:  // a piece of another packet spliced in
-          payload.insert(payload.begin() + static_cast<long>(rng() % payload.size()), parsed[0].payload.begin(),
+          payload.insert(payload.begin() + static_cast<long>(rng() % payload.size()),
+                         parsed[0].payload.begin(),
                          parsed[0].payload.begin() + static_cast<long>(rng() % parsed[0].payload.size()));
       }
       std::vector<uint8_t> packet;
@@ -432,8 +440,8 @@ TEST(Implementations, AreChosenByNameAndCapability) {
 TEST(Implementations, VideoCodecsAreCodedInTheStreamFormOnly) {
   if (!Built("h264", nullptr, FTC_CAP_DECODE)) GTEST_SKIP() << "no h264 decoder";
   // A single-form file that names h264: rewrite a raw file's codec byte (and checksum).
-  auto file = test::EncodeOrDie(test::Settings("raw"), test::MakeTensor({1, 1, 16, 16}, FTC_DTYPE_FLOAT32,
-                                                                          test::Distribution::kRelu));
+  auto file = test::EncodeOrDie(
+      test::Settings("raw"), test::MakeTensor({1, 1, 16, 16}, FTC_DTYPE_FLOAT32, test::Distribution::kRelu));
   file[5] = static_cast<uint8_t>((file[5] & 7) | 4 << 3);  // plane alignment 16, as h264's
   file[6] = 3;
   file[7] = 90;
@@ -464,7 +472,8 @@ class TargetBytes : public ::testing::TestWithParam<std::string> {};
 TEST_P(TargetBytes, GivesTheLargestOutputWithinTheBudget) {
   const auto t = Sequence(3, 8, 12, 12);
   std::vector<size_t> sizes;  // by quality 1..100
-  for (int q = 1; q <= 100; ++q) sizes.push_back(test::EncodeOrDie(test::SettingsFor(GetParam(), 8, q), t).size());
+  for (int q = 1; q <= 100; ++q)
+    sizes.push_back(test::EncodeOrDie(test::SettingsFor(GetParam(), 8, q), t).size());
   for (const size_t per_frame : {sizes[0] / 3 + 1, sizes[49] / 3, sizes[89] / 3, sizes[99] / 3 + 10}) {
     ftc_encoder_settings s = test::SettingsFor(GetParam());
     s.target_bytes = per_frame;

@@ -3,7 +3,6 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "fileio.h"
 #include "ftc_inference/report.h"
 #include "harness_run.h"
 
@@ -20,7 +19,6 @@ int RunAnalyze(const Args& args) {
   o.bins = static_cast<int>(args.Int("bins", 1, 100000, 200));
   const std::string out_dir = args.Value("out") ? *args.Value("out") : "ftc-analyze";
   MakeDirectories(out_dir);
-  OutputFile csv(out_dir + "/analyze.csv"), json(out_dir + "/analyze.json");
 
   Progress progress("ftc analyze", !args.Has("quiet"));
   o.progress = progress.Callback();
@@ -30,11 +28,8 @@ int RunAnalyze(const Args& args) {
   progress.Finish();
 
   std::fputs(ftc_inference::AnalyzeTable(result).c_str(), stdout);
-  const std::string csv_text = ftc_inference::AnalyzeCsv(result), json_text = ftc_inference::AnalyzeJson(result);
-  csv.Write({reinterpret_cast<const uint8_t*>(csv_text.data()), csv_text.size()});
-  json.Write({reinterpret_cast<const uint8_t*>(json_text.data()), json_text.size()});
-  csv.Commit();
-  json.Commit();
+  WriteTextFile(out_dir + "/analyze.csv", ftc_inference::AnalyzeCsv(result));
+  WriteTextFile(out_dir + "/analyze.json", ftc_inference::AnalyzeJson(result));
   std::printf("\nwrote %s/analyze.csv, %s/analyze.json", out_dir.c_str(), out_dir.c_str());
   if (!args.Has("no-plot") && DrawPlots("plot_analyze.py", {out_dir + "/analyze.json", out_dir}))
     std::printf(", %s/analyze_hist.png/.svg, %s/analyze_splits.png/.svg", out_dir.c_str(), out_dir.c_str());

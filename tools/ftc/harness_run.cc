@@ -174,6 +174,7 @@ void MakeDirectories(const std::string& dir) {
   }
   struct stat st;
   if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) Fail(kExitIo, dir + ": not a folder");
+  if (access(dir.c_str(), W_OK | X_OK) != 0) Fail(kExitIo, dir + ": cannot write in it: " + std::strerror(errno));
 }
 
 void WriteTextFile(const std::string& path, const std::string& text) {

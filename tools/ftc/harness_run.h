@@ -50,7 +50,8 @@ const ftc_inference::Api& Harness();
 // Turns a Failure from the module into the tool's error.
 [[noreturn]] void FailWith(const ftc_inference::Failure& failure);
 
-// Creates `dir` and its parents when missing (kExitIo on failure).
+// Creates `dir` and its parents when missing, and checks that files can be created in it, so that a long
+// run does not end in an unwritable folder (kExitIo on failure).
 void MakeDirectories(const std::string& dir);
 // Writes `text` to `path`, all or nothing.
 void WriteTextFile(const std::string& path, const std::string& text);

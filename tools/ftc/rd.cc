@@ -5,7 +5,6 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "fileio.h"
 #include "ftc_inference/report.h"
 #include "harness_flags.h"
 #include "harness_run.h"
@@ -100,7 +99,6 @@ int RunRd(const Args& args) {
   }
   const std::string out_dir = args.Value("out") ? *args.Value("out") : "ftc-rd";
   MakeDirectories(out_dir);
-  OutputFile csv(out_dir + "/rd.csv"), json(out_dir + "/rd.json");
 
   Progress progress("ftc rd", !args.Has("quiet"));
   ftc_inference::RdResult result;
@@ -125,11 +123,8 @@ int RunRd(const Args& args) {
   const ftc_inference::RdSummary summary = ftc_inference::Summarize(result, budget);
   const std::string table = ftc_inference::RdTable(result, summary);
   std::fputs(table.c_str(), stdout);
-  const std::string csv_text = ftc_inference::RdCsv(result), json_text = ftc_inference::RdJson(result, summary);
-  csv.Write({reinterpret_cast<const uint8_t*>(csv_text.data()), csv_text.size()});
-  json.Write({reinterpret_cast<const uint8_t*>(json_text.data()), json_text.size()});
-  csv.Commit();
-  json.Commit();
+  WriteTextFile(out_dir + "/rd.csv", ftc_inference::RdCsv(result));
+  WriteTextFile(out_dir + "/rd.json", ftc_inference::RdJson(result, summary));
   std::printf("\nwrote %s/rd.csv, %s/rd.json", out_dir.c_str(), out_dir.c_str());
   if (!args.Has("no-plot") && DrawPlots("plot_rd.py", {out_dir + "/rd.json", out_dir}))
     std::printf(", %s/rd.png, %s/rd.svg", out_dir.c_str(), out_dir.c_str());

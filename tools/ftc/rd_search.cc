@@ -14,8 +14,10 @@ using ftc_inference::RdOptions;
 using ftc_inference::RdResult;
 using ftc_inference::RdRow;
 
-constexpr int kSearchBits[] = {2, 3, 4, 5, 6, 7, 8};
-constexpr const char* kSearchClips[] = {"sigma:1.5", "sigma:2", "sigma:3", "sigma:4", "minmax"};
+constexpr int kSearchBits[] = {1, 2, 3, 4, 5, 6, 7, 8};
+// Post-ReLU features have a long upper tail: K well above 3 keeps the large activations the cloud part
+// relies on, and with few bits leaves the many small values at level 0, which codes cheaply.
+constexpr const char* kSearchClips[] = {"sigma:2", "sigma:3", "sigma:4", "sigma:5", "sigma:6", "sigma:8", "minmax"};
 // Screening on a subset is noisy (±0.5 points of top-1 at 2000 samples); the final pass gets the
 // candidates within the budget plus this margin.
 constexpr double kScreenMargin = 0.005;
@@ -23,7 +25,7 @@ constexpr double kScreenMargin = 0.005;
 constexpr size_t kFinalCurves = 2;
 constexpr size_t kSweptQuantisers = 6;
 // The bits a curve of a codec without quality runs over.
-constexpr int kCurveBits[] = {2, 3, 4, 5, 6, 8};
+constexpr int kCurveBits[] = {1, 2, 3, 4, 5, 6, 8};
 
 bool HasCap(const std::string& codec, uint32_t cap) {
   const ftc_backend_info* b = ftc_backend_find(codec.c_str());

@@ -19,7 +19,7 @@ struct SearchOptions {
 };
 
 // Finds, per codec, the settings with the fewest bytes per sample within the budget:
-//  1. screens every quantiser (bits 2..8 × clip sigma:1.5, 2, 3, 4, minmax × per tensor / per channel)
+//  1. screens every quantiser (bits 1..8 × clip sigma:2..8, minmax × per tensor / per channel)
 //     with a lossless codec on the first screen_samples samples: its top-1 is that of the quantiser
 //     itself, the best any codec can do with it;
 //  2. sweeps the lossy codecs' qualities over the quantisers within the budget, cheapest first;
@@ -33,7 +33,7 @@ ftc_inference::RdResult Search(ftc_inference::RdOptions base, const SearchOption
 // them: they have no settings). An unknown name is a usage error.
 //  - standard: 8 bits, sigma:3 per tensor, every quality of a lossy codec: ftc's defaults;
 //  - best: what --search found on the reference model (docs/RATE_ACCURACY.md), per codec a quantiser at
-//    every quality of a lossy codec, or its clip at 2..8 bits for the others.
+//    every quality of a lossy codec, or its clip at 1..8 bits for the others.
 std::vector<ftc_inference::CodecSetting> PresetSettings(const std::string& names, const std::vector<std::string>& codecs,
                                                         const std::vector<int>& qualities, const std::string& options);
 

@@ -70,7 +70,8 @@ Status MakeEncoderConfig(const ftc_encoder_settings& s, EncoderConfig* out) {
     return InvalidArgument("max_error must be in 0..255, not " + std::to_string(s.max_error));
   if (s.threads < 0) return InvalidArgument("threads must be >= 0");
   if (s.lossless && s.max_error > 0) return InvalidArgument("lossless and max_error > 0 exclude each other");
-  if (s.lossless && s.target_bytes > 0) return InvalidArgument("lossless and target_bytes exclude each other");
+  if (s.lossless && s.target_bytes > 0)
+    return InvalidArgument("lossless and target_bytes exclude each other");
   const ClipSpec clip{s.clip, s.sigma_k, s.range_lo, s.range_hi};
   FTC_RETURN_IF_ERROR(ValidateClip(clip));
   EncoderConfig c;
@@ -95,7 +96,8 @@ Status MakeStreamConfig(const ftc_stream_settings* s, const EncoderConfig& confi
   // A C caller may store any int in the enum: read it as one.
   std::underlying_type_t<ftc_stream_range> range;
   std::memcpy(&range, &d.range, sizeof(range));
-  if (range != FTC_STREAM_RANGE_FIRST && range != FTC_STREAM_RANGE_FIXED && range != FTC_STREAM_RANGE_KEYFRAME)
+  if (range != FTC_STREAM_RANGE_FIRST && range != FTC_STREAM_RANGE_FIXED &&
+      range != FTC_STREAM_RANGE_KEYFRAME)
     return InvalidArgument("unknown stream range mode " + std::to_string(range));
   StreamConfig c;
   c.gop = static_cast<uint32_t>(d.gop);
@@ -104,8 +106,8 @@ Status MakeStreamConfig(const ftc_stream_settings* s, const EncoderConfig& confi
     if (d.calibration != nullptr) {
       TensorView view;
       FTC_RETURN_IF_ERROR(ViewTensor(*d.calibration, &view));
-      FTC_RETURN_IF_ERROR(ComputeQuantParams(view, config.params.bits, config.clip, config.per_channel,
-                                             &c.calibration));
+      FTC_RETURN_IF_ERROR(
+          ComputeQuantParams(view, config.params.bits, config.clip, config.per_channel, &c.calibration));
       c.calibrated = true;
       c.calibration_shape = view.shape;
     } else if (config.clip.mode != FTC_CLIP_RANGE) {
@@ -120,7 +122,8 @@ Status BatchStreamConfig(const EncoderConfig& config, const TensorView& view, St
   StreamConfig c;
   c.gop = kDefaultGop;
   c.range = FTC_STREAM_RANGE_FIXED;
-  FTC_RETURN_IF_ERROR(ComputeQuantParams(view, config.params.bits, config.clip, config.per_channel, &c.calibration));
+  FTC_RETURN_IF_ERROR(
+      ComputeQuantParams(view, config.params.bits, config.clip, config.per_channel, &c.calibration));
   c.calibrated = true;
   c.calibration_shape = view.shape;
   *out = std::move(c);
@@ -134,15 +137,18 @@ Status PickDecoder(const Header& h, const std::string& implementation, const Bac
     if (any == nullptr)
       return Unsupported("codec id " + std::to_string(h.backend_id) + " is not built into this library");
     const std::string decoders = ImplementationNames(h.backend_id, FTC_CAP_DECODE);
-    if (decoders.empty()) return Unsupported(std::string("no built implementation decodes codec ") + any->info.name);
+    if (decoders.empty())
+      return Unsupported(std::string("no built implementation decodes codec ") + any->info.name);
     return Unsupported("codec " + std::string(any->info.name) + " has no built decoder '" + implementation +
                        "' (built: " + decoders + ")");
   }
   const uint32_t caps = b->info.capabilities;
   if (h.grid.align != b->info.block_align)
-    return Corrupt("plane alignment " + std::to_string(h.grid.align) + " does not match codec " + b->info.name);
+    return Corrupt("plane alignment " + std::to_string(h.grid.align) + " does not match codec " +
+                   b->info.name);
   if (((caps & FTC_CAP_QUALITY) != 0) != (h.quality != 0))
-    return Corrupt(std::string("quality ") + std::to_string(h.quality) + " is invalid for codec " + b->info.name);
+    return Corrupt(std::string("quality ") + std::to_string(h.quality) + " is invalid for codec " +
+                   b->info.name);
   if (h.max_error != 0 && !(caps & FTC_CAP_NEAR_LOSSLESS))
     return Corrupt(std::string("codec ") + b->info.name + " has no near-lossless mode");
   if ((caps & FTC_CAP_VIDEO) && h.version != kStreamForm)

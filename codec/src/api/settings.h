@@ -26,8 +26,8 @@ struct EncoderConfig {
 struct StreamConfig {
   uint32_t gop = 30;
   ftc_stream_range range = FTC_STREAM_RANGE_FIRST;
-  bool calibrated = false;       // FIXED with ranges computed in advance (from a calibration tensor)
-  QuantParams calibration;       // when calibrated
+  bool calibrated = false;        // FIXED with ranges computed in advance (from a calibration tensor)
+  QuantParams calibration;        // when calibrated
   TensorShape calibration_shape;  // its C, H and W must be the frames'
 };
 

@@ -66,7 +66,8 @@ Status StreamEncoder::Start(const TensorView& frame, uint32_t rank, const QuantP
   StreamParams sp;
   sp.gop = stream_.gop;
   sp.lossless = config_.lossless;
-  if (config_.target_bytes > 0) sp.frame_bytes = config_.target_bytes > kPacketOverhead ? config_.target_bytes - kPacketOverhead : 1;
+  if (config_.target_bytes > 0)
+    sp.frame_bytes = config_.target_bytes > kPacketOverhead ? config_.target_bytes - kPacketOverhead : 1;
   CodingParams params = config_.params;
   params.tile_width = h.grid.tile_w;
   params.tile_height = h.grid.tile_h;
@@ -77,7 +78,8 @@ Status StreamEncoder::Start(const TensorView& frame, uint32_t rank, const QuantP
   return Status::Ok();
 }
 
-Status StreamEncoder::Encode(const TensorView& view, uint64_t item, uint32_t rank, std::vector<uint8_t>* out) {
+Status StreamEncoder::Encode(const TensorView& view, uint64_t item, uint32_t rank,
+                             std::vector<uint8_t>* out) {
   FTC_RETURN_IF_ERROR(failed_);
   const TensorView frame = ItemView(view, item);
   FTC_RETURN_IF_ERROR(CheckFrame(frame, rank));
@@ -90,7 +92,8 @@ Status StreamEncoder::Encode(const TensorView& view, uint64_t item, uint32_t ran
     if (!started) FTC_RETURN_IF_ERROR(Start(frame, rank, q));
     const PixelMap map(q.levels(), config_.backend->spread_levels);
     QuantizeToPlane(frame, 0, q, header_.grid, map, plane_.data());
-    FTC_RETURN_IF_ERROR(coder_.Encode({plane_.data(), header_.grid.width, header_.grid.height}, key, &payload_));
+    FTC_RETURN_IF_ERROR(
+        coder_.Encode({plane_.data(), header_.grid.width, header_.grid.height}, key, &payload_));
     if (payload_.empty()) return {FTC_ERROR_INTERNAL, "the backend wrote an empty packet"};
     if (!started) {
       header_.backend_settings = coder_.settings();
@@ -121,12 +124,14 @@ Status StreamDecoder::Start(const Header& h) {
 }
 
 Status StreamDecoder::DecodePlane(const Packet& p) {
-  if (need_key_ && !p.key) return {FTC_ERROR_NEED_KEY_FRAME, "skipped a packet: decoding resumes at a key frame"};
+  if (need_key_ && !p.key)
+    return {FTC_ERROR_NEED_KEY_FRAME, "skipped a packet: decoding resumes at a key frame"};
   const Header& h = header_;
   const CodingParams params{h.quality, h.quant.bits, h.max_error, h.grid.tile_w, h.grid.tile_h};
   const MutablePlane plane{plane_.data(), h.grid.width, h.grid.height};
   Status s = Guarded([&]() -> Status {
-    if (need_key_) FTC_RETURN_IF_ERROR(coder_.Begin(backend_, plane.width, plane.height, h.backend_settings, params));
+    if (need_key_)
+      FTC_RETURN_IF_ERROR(coder_.Begin(backend_, plane.width, plane.height, h.backend_settings, params));
     return coder_.Decode(p.payload, p.key, plane);
   });
   if (!s.ok()) {
@@ -172,7 +177,8 @@ Status StreamEncode(ftc_stream_encoder* e, const ftc_tensor* frame, ftc_buffer* 
   TensorView view;
   FTC_RETURN_IF_ERROR(ViewTensor(*frame, &view));
   if (view.shape.n != 1)
-    return InvalidArgument("a stream frame is C×H×W or 1×C×H×W, not a batch of " + std::to_string(view.shape.n));
+    return InvalidArgument("a stream frame is C×H×W or 1×C×H×W, not a batch of " +
+                           std::to_string(view.shape.n));
   std::vector<uint8_t> bytes;
   FTC_RETURN_IF_ERROR(e->stream->Encode(view, 0, frame->rank, &bytes));
   return ToBuffer(bytes, out);
@@ -256,7 +262,9 @@ ftc_result ftc_stream_encoder_create(const ftc_encoder_settings* settings, const
   return r;
 }
 
-void ftc_stream_encoder_destroy(ftc_stream_encoder* encoder) { delete encoder; }
+void ftc_stream_encoder_destroy(ftc_stream_encoder* encoder) {
+  delete encoder;
+}
 
 const char* ftc_stream_encoder_last_error(const ftc_stream_encoder* encoder) {
   return encoder ? encoder->error.c_str() : "encoder is NULL";
@@ -288,7 +296,8 @@ ftc_result ftc_stream_decoder_create(const ftc_decoder_settings* settings, ftc_s
     ftc_decoder_settings s;
     ftc_decoder_default_settings(&s);
     if (settings) s = *settings;
-    const uint64_t max = (s.max_elements == 0 || s.max_elements > FTC_MAX_ELEMENTS) ? FTC_MAX_ELEMENTS : s.max_elements;
+    const uint64_t max =
+        (s.max_elements == 0 || s.max_elements > FTC_MAX_ELEMENTS) ? FTC_MAX_ELEMENTS : s.max_elements;
     auto d = std::make_unique<ftc_stream_decoder>();
     d->stream = std::make_unique<StreamDecoder>(s.implementation ? s.implementation : "", max);
     *decoder = d.release();
@@ -298,13 +307,16 @@ ftc_result ftc_stream_decoder_create(const ftc_decoder_settings* settings, ftc_s
   return r;
 }
 
-void ftc_stream_decoder_destroy(ftc_stream_decoder* decoder) { delete decoder; }
+void ftc_stream_decoder_destroy(ftc_stream_decoder* decoder) {
+  delete decoder;
+}
 
 const char* ftc_stream_decoder_last_error(const ftc_stream_decoder* decoder) {
   return decoder ? decoder->error.c_str() : "decoder is NULL";
 }
 
-ftc_result ftc_stream_decode(ftc_stream_decoder* decoder, const uint8_t* chunk, size_t size, ftc_tensor* out) {
+ftc_result ftc_stream_decode(ftc_stream_decoder* decoder, const uint8_t* chunk, size_t size,
+                             ftc_tensor* out) {
   if (decoder == nullptr || out == nullptr) return FTC_ERROR_INVALID_ARGUMENT;
   *out = {};
   return ftc::Guard(&decoder->error, [&]() -> ftc::Status {

@@ -1,9 +1,10 @@
 // `h264` and `hevc` decoded by libavcodec (FFmpeg's native decoders): two table entries, one implementation.
 //
-// The decoder runs one thread (frame threads would delay output by a frame each) with AV_CODEC_FLAG_LOW_DELAY,
-// so that every packet gives its picture at once, and with AV_EF_EXPLODE and the careful checks, so that a
-// damaged packet is an error rather than a concealed picture. max_pixels bounds what a hostile parameter set
-// can make it allocate to the plane the container announced. Its log goes nowhere (log_level_offset).
+// The decoder runs one thread (frame threads would delay output by a frame each) with
+// AV_CODEC_FLAG_LOW_DELAY, so that every packet gives its picture at once, and with AV_EF_EXPLODE and the
+// careful checks, so that a damaged packet is an error rather than a concealed picture. max_pixels bounds
+// what a hostile parameter set can make it allocate to the plane the container announced. Its log goes
+// nowhere (log_level_offset).
 #include <cstring>
 #include <memory>
 #include <string>
@@ -19,7 +20,8 @@ extern "C" {
 namespace ftc {
 namespace {
 
-// Added to the level of the decoder's log messages: every one ends beyond AV_LOG_TRACE, the most verbose level.
+// Added to the level of the decoder's log messages: every one ends beyond AV_LOG_TRACE, the most verbose
+// level.
 constexpr int kSilent = 100;
 
 // max_pixels is checked against libavcodec's buffers, whose width is padded to its stride alignment and whose
@@ -51,10 +53,16 @@ Status Create(AVCodecID codec, NalSyntax syntax, void** state) {
   return Status::Ok();
 }
 
-Status CreateH264(const Options&, void** state) { return Create(AV_CODEC_ID_H264, NalSyntax::kH264, state); }
-Status CreateHevc(const Options&, void** state) { return Create(AV_CODEC_ID_HEVC, NalSyntax::kHevc, state); }
+Status CreateH264(const Options&, void** state) {
+  return Create(AV_CODEC_ID_H264, NalSyntax::kH264, state);
+}
+Status CreateHevc(const Options&, void** state) {
+  return Create(AV_CODEC_ID_HEVC, NalSyntax::kHevc, state);
+}
 
-void AvcodecDestroy(void* state) { delete static_cast<AvcodecState*>(state); }
+void AvcodecDestroy(void* state) {
+  delete static_cast<AvcodecState*>(state);
+}
 
 Status AvcodecBeginDecode(void* state, uint32_t width, uint32_t height, std::span<const uint8_t> settings,
                           const CodingParams&) {
@@ -79,8 +87,9 @@ Status AvcodecBeginDecode(void* state, uint32_t width, uint32_t height, std::spa
 // GRAY8 or with neutral chroma, depending on the libavcodec build).
 bool HasEightBitLuma(const AVFrame& f) {
   const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(static_cast<AVPixelFormat>(f.format));
-  return d != nullptr && !(d->flags & (AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_PAL | AV_PIX_FMT_FLAG_HWACCEL |
-                                       AV_PIX_FMT_FLAG_BITSTREAM)) &&
+  return d != nullptr &&
+         !(d->flags & (AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_PAL | AV_PIX_FMT_FLAG_HWACCEL |
+                       AV_PIX_FMT_FLAG_BITSTREAM)) &&
          d->comp[0].plane == 0 && d->comp[0].depth == 8 && d->comp[0].step == 1 && d->comp[0].offset == 0;
 }
 
@@ -88,7 +97,8 @@ Status AvcodecDecodeFrame(void* state, std::span<const uint8_t> packet, bool key
   auto* s = static_cast<AvcodecState*>(state);
   FTC_RETURN_IF_ERROR(CheckAnnexB(s->syntax, packet, key));
   if (packet.size() > INT32_MAX) return LimitExceeded("avcodec: packet too large");
-  if (av_new_packet(s->packet, static_cast<int>(packet.size())) < 0) return {FTC_ERROR_OUT_OF_MEMORY, "avcodec: out of memory"};
+  if (av_new_packet(s->packet, static_cast<int>(packet.size())) < 0)
+    return {FTC_ERROR_OUT_OF_MEMORY, "avcodec: out of memory"};
   std::memcpy(s->packet->data, packet.data(), packet.size());  // av_new_packet zeroes the padding after it
   const int sent = avcodec_send_packet(s->context, s->packet);
   av_packet_unref(s->packet);
@@ -104,11 +114,12 @@ Status AvcodecDecodeFrame(void* state, std::span<const uint8_t> packet, bool key
   } else if (f.decode_error_flags != 0 || (f.flags & AV_FRAME_FLAG_CORRUPT)) {
     result = Corrupt("avcodec: the picture is damaged");
   } else if (!HasEightBitLuma(f)) {
-    result = Corrupt(std::string("avcodec: a picture in ") + av_get_pix_fmt_name(static_cast<AVPixelFormat>(f.format)));
+    result = Corrupt(std::string("avcodec: a picture in ") +
+                     av_get_pix_fmt_name(static_cast<AVPixelFormat>(f.format)));
   } else {
     for (uint32_t y = 0; y < plane.height; ++y)
-      std::memcpy(plane.data + static_cast<size_t>(y) * plane.width, f.data[0] + static_cast<ptrdiff_t>(y) * f.linesize[0],
-                  plane.width);
+      std::memcpy(plane.data + static_cast<size_t>(y) * plane.width,
+                  f.data[0] + static_cast<ptrdiff_t>(y) * f.linesize[0], plane.width);
   }
   av_frame_unref(s->frame);
   FTC_RETURN_IF_ERROR(result);
@@ -120,16 +131,26 @@ Status AvcodecDecodeFrame(void* state, std::span<const uint8_t> packet, bool key
 }
 
 // One entry per format; they differ in the format and its alignment.
-constexpr Backend Entry(const char* format, uint32_t id, uint32_t align, Status (*create)(const Options&, void**),
-                        const char* description) {
+constexpr Backend Entry(const char* format, uint32_t id, uint32_t align,
+                        Status (*create)(const Options&, void**), const char* description) {
   return {{format, id, FTC_CAP_DECODE | FTC_CAP_QUALITY | FTC_CAP_VIDEO, align,
            "libavcodec " AV_STRINGIFY(LIBAVCODEC_VERSION), description, "avcodec"},
-          true, create, nullptr, nullptr, AvcodecDestroy, nullptr, nullptr, AvcodecBeginDecode, AvcodecDecodeFrame};
+          true,
+          create,
+          nullptr,
+          nullptr,
+          AvcodecDestroy,
+          nullptr,
+          nullptr,
+          AvcodecBeginDecode,
+          AvcodecDecodeFrame};
 }
 
 }  // namespace
 
-extern const Backend kAvcodecH264Backend = Entry("h264", kBackendH264, kH264Align, CreateH264, "H.264 decoded by libavcodec");
-extern const Backend kAvcodecHevcBackend = Entry("hevc", kBackendHevc, kHevcAlign, CreateHevc, "HEVC decoded by libavcodec");
+extern const Backend kAvcodecH264Backend =
+    Entry("h264", kBackendH264, kH264Align, CreateH264, "H.264 decoded by libavcodec");
+extern const Backend kAvcodecHevcBackend =
+    Entry("hevc", kBackendHevc, kHevcAlign, CreateHevc, "HEVC decoded by libavcodec");
 
 }  // namespace ftc

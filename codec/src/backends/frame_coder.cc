@@ -17,8 +17,8 @@ void BackendState::Reset() {
   state_ = nullptr;
 }
 
-Status FrameEncoder::Begin(const Backend* backend, const std::string& options, uint32_t width, uint32_t height,
-                           const CodingParams& params, const StreamParams& stream) {
+Status FrameEncoder::Begin(const Backend* backend, const std::string& options, uint32_t width,
+                           uint32_t height, const CodingParams& params, const StreamParams& stream) {
   FTC_RETURN_IF_ERROR(state_.Create(backend, options));
   params_ = params;
   settings_.clear();
@@ -26,7 +26,8 @@ Status FrameEncoder::Begin(const Backend* backend, const std::string& options, u
   if (!predicts()) return Status::Ok();
   FTC_RETURN_IF_ERROR(backend->begin_encode(state_.get(), width, height, params, stream, &settings_));
   if (settings_.size() > 255)
-    return {FTC_ERROR_INTERNAL, std::string("backend ") + backend->info.name + " wrote over 255 settings bytes"};
+    return {FTC_ERROR_INTERNAL,
+            std::string("backend ") + backend->info.name + " wrote over 255 settings bytes"};
   return Status::Ok();
 }
 

@@ -2,16 +2,16 @@
 // chroma planes carry the constant 128, which costs a few bits per macroblock; its decoder also reads the
 // 4:0:0 High profile streams of x264 (but not x264's lossless High 4:4:4 Predictive, which it rejects).
 //
-// Encoder: real-time camera mode, one spatial and one temporal layer, CABAC, no frame skipping, no scene-change
-// detection or background/denoise/adaptive-quantisation preprocessing (they optimise for eyes, or insert key
-// frames the shared layer did not ask for); key frames are IDR frames with their parameter sets, forced by the
-// shared layer. Constant QP (rate control off) unless a byte budget asks for its bitrate mode.
-// Never below QP 20: OpenH264 writes a frame into a buffer of about one byte per pixel, and noise-like planes
-// overflow it from QP 12 down (measured on uniform noise: 8.0 bits per pixel at QP 14 with CABAC, 6.3 at QP 20),
-// which 2.3.1 answers with an error or, for some sizes, a heap corruption. docs/VIDEO.md.
-// Decoder: error concealment off, so that damage is an error rather than a guess. OpenH264 holds back one
-// picture of a stream that is not in the Baseline profile (for reordering, which these streams never need);
-// FlushFrame hands it over at once.
+// Encoder: real-time camera mode, one spatial and one temporal layer, CABAC, no frame skipping, no
+// scene-change detection or background/denoise/adaptive-quantisation preprocessing (they optimise for eyes,
+// or insert key frames the shared layer did not ask for); key frames are IDR frames with their parameter
+// sets, forced by the shared layer. Constant QP (rate control off) unless a byte budget asks for its bitrate
+// mode. Never below QP 20: OpenH264 writes a frame into a buffer of about one byte per pixel, and noise-like
+// planes overflow it from QP 12 down (measured on uniform noise: 8.0 bits per pixel at QP 14 with CABAC, 6.3
+// at QP 20), which 2.3.1 answers with an error or, for some sizes, a heap corruption. docs/VIDEO.md. Decoder:
+// error concealment off, so that damage is an error rather than a guess. OpenH264 holds back one picture of a
+// stream that is not in the Baseline profile (for reordering, which these streams never need); FlushFrame
+// hands it over at once.
 //
 // Options: complexity=low|medium|high (OpenH264's speed/quality trade-off; default medium).
 #include <algorithm>
@@ -74,7 +74,9 @@ Status Openh264Create(const Options& options, void** state) {
   return Status::Ok();
 }
 
-void Openh264Destroy(void* state) { delete static_cast<Openh264State*>(state); }
+void Openh264Destroy(void* state) {
+  delete static_cast<Openh264State*>(state);
+}
 
 Status Openh264BeginEncode(void* state, uint32_t width, uint32_t height, const CodingParams& params,
                            const StreamParams& stream, std::vector<uint8_t>* settings) {
@@ -125,7 +127,8 @@ Status Openh264BeginEncode(void* state, uint32_t width, uint32_t height, const C
     p.iMaxQp = qp;
     layer.iDLayerQp = qp;
   }
-  if (s->encoder->InitializeExt(&p) != 0) return BackendError("openh264: cannot open the encoder with these settings");
+  if (s->encoder->InitializeExt(&p) != 0)
+    return BackendError("openh264: cannot open the encoder with these settings");
   int format = videoFormatI420;
   s->encoder->SetOption(ENCODER_OPTION_DATAFORMAT, &format);
   const size_t luma = static_cast<size_t>(width) * height;
@@ -150,10 +153,12 @@ Status Openh264EncodeFrame(void* state, const PlaneView& plane, bool key, std::v
   picture.pData[1] = s->yuv.data() + luma;
   picture.pData[2] = s->yuv.data() + luma + luma / 4;
   picture.uiTimeStamp = s->timestamp++;
-  if (key && s->encoder->ForceIntraFrame(true) != 0) return BackendError("openh264: cannot force a key frame");
+  if (key && s->encoder->ForceIntraFrame(true) != 0)
+    return BackendError("openh264: cannot force a key frame");
   SFrameBSInfo info{};
   const int result = s->encoder->EncodeFrame(&picture, &info);
-  if (result != cmResultSuccess) return BackendError("openh264: encoding failed (error " + std::to_string(result) + ")");
+  if (result != cmResultSuccess)
+    return BackendError("openh264: encoding failed (error " + std::to_string(result) + ")");
   if ((info.eFrameType == videoFrameTypeIDR) != key || info.eFrameType == videoFrameTypeSkip)
     return {FTC_ERROR_INTERNAL, "openh264 did not code the frame as the frame type asked for"};
   packet->clear();
@@ -166,7 +171,8 @@ Status Openh264EncodeFrame(void* state, const PlaneView& plane, bool key, std::v
   return Status::Ok();
 }
 
-Status Openh264BeginDecode(void* state, uint32_t, uint32_t, std::span<const uint8_t> settings, const CodingParams&) {
+Status Openh264BeginDecode(void* state, uint32_t, uint32_t, std::span<const uint8_t> settings,
+                           const CodingParams&) {
   auto* s = static_cast<Openh264State*>(state);
   if (!settings.empty()) return Corrupt("h264: unexpected backend settings");
   s->CloseDecoder();
@@ -191,14 +197,16 @@ Status Openh264DecodeFrame(void* state, std::span<const uint8_t> packet, bool ke
       s->decoder->DecodeFrameNoDelay(packet.data(), static_cast<int>(packet.size()), planes, &info);
   if (result == dsErrorFree && info.iBufferStatus != 1) result = s->decoder->FlushFrame(planes, &info);
   if (result != dsErrorFree || info.iBufferStatus != 1 || planes[0] == nullptr)
-    return Corrupt("openh264: the packet does not decode to a picture (state " + std::to_string(result) + ")");
+    return Corrupt("openh264: the packet does not decode to a picture (state " + std::to_string(result) +
+                   ")");
   const SSysMEMBuffer& picture = info.UsrData.sSystemBuffer;
   if (picture.iWidth != static_cast<int>(plane.width) || picture.iHeight != static_cast<int>(plane.height))
     return Corrupt("openh264: a " + std::to_string(picture.iWidth) + "x" + std::to_string(picture.iHeight) +
-                   " picture where the stream has " + std::to_string(plane.width) + "x" + std::to_string(plane.height));
+                   " picture where the stream has " + std::to_string(plane.width) + "x" +
+                   std::to_string(plane.height));
   for (uint32_t y = 0; y < plane.height; ++y)
-    std::memcpy(plane.data + static_cast<size_t>(y) * plane.width, planes[0] + static_cast<size_t>(y) * picture.iStride[0],
-                plane.width);
+    std::memcpy(plane.data + static_cast<size_t>(y) * plane.width,
+                planes[0] + static_cast<size_t>(y) * picture.iStride[0], plane.width);
   return Status::Ok();
 }
 
@@ -206,8 +214,8 @@ Status Openh264DecodeFrame(void* state, std::span<const uint8_t> packet, bool ke
 
 extern const Backend kOpenh264Backend = {
     {"h264", kBackendH264, FTC_CAP_ENCODE | FTC_CAP_DECODE | FTC_CAP_QUALITY | FTC_CAP_VIDEO, kH264Align,
-     "OpenH264 " FTC_OPENH264_VERSION, "H.264 by OpenH264 (4:2:0, constant chroma), low delay; option complexity=",
-     "openh264"},
+     "OpenH264 " FTC_OPENH264_VERSION,
+     "H.264 by OpenH264 (4:2:0, constant chroma), low delay; option complexity=", "openh264"},
     true,
     Openh264Create,
     nullptr,

@@ -31,7 +31,8 @@ bool Classify(NalSyntax syntax, std::span<const uint8_t> nal, NalKinds* k) {
     k->parameter_sets |= type == 7 || type == 8;
     return true;
   }
-  if (nal.size() < 2 || (nal[0] & 0x80) || (nal[1] & 0x07) == 0) return false;  // forbidden bit, temporal id + 1
+  if (nal.size() < 2 || (nal[0] & 0x80) || (nal[1] & 0x07) == 0)
+    return false;  // forbidden bit, temporal id + 1
   const int type = (nal[0] >> 1) & 0x3F;
   k->idr |= type == 19 || type == 20;
   k->other_slice |= type <= 9 || (type >= 16 && type <= 18) || type == 21;

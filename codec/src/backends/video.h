@@ -10,11 +10,12 @@
 
 namespace ftc {
 
-// quality 1..100 (higher is better) -> QP of H.264 and HEVC, following JPEG's quality scale: libjpeg scales its
-// quantisation tables by s = 50 / q below 50 and by s = (200 - 2 q) / 100 from 50 up, and a QP step of 6 doubles
-// the H.264 / HEVC quantiser step, so QP = round(kQpAtQuality50 + 6 log2 s), clamped to kMinQp..kMaxQp.
-// Monotonic, and the same change of quality changes both codecs' quantiser step by the same factor.
-// QP 0 is left out: x264 codes it losslessly, which only StreamParams::lossless asks for. docs/VIDEO.md.
+// quality 1..100 (higher is better) -> QP of H.264 and HEVC, following JPEG's quality scale: libjpeg scales
+// its quantisation tables by s = 50 / q below 50 and by s = (200 - 2 q) / 100 from 50 up, and a QP step of 6
+// doubles the H.264 / HEVC quantiser step, so QP = round(kQpAtQuality50 + 6 log2 s), clamped to
+// kMinQp..kMaxQp. Monotonic, and the same change of quality changes both codecs' quantiser step by the same
+// factor. QP 0 is left out: x264 codes it losslessly, which only StreamParams::lossless asks for.
+// docs/VIDEO.md.
 inline constexpr int kQpAtQuality50 = 41;
 inline constexpr int kMinQp = 1, kMaxQp = 51;
 int QpOfQuality(int quality);

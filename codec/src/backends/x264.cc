@@ -1,9 +1,9 @@
 // `h264` encoded by x264: greyscale 4:0:0 in the High profile (High 4:4:4 Predictive when lossless, QP 0),
 // tuned for low delay and PSNR (x264's zerolatency and psnr tunes: no B-frames, no lookahead, no psychovisual
 // optimisation, which spends bits on what eyes see rather than on the squared error features care about).
-// Key frames are IDR frames with the parameter sets in front of them, asked for by the shared layer; x264 makes
-// none of its own (no scene cuts, an infinite interval). The packets are x264's Annex B NAL units without its
-// SEI (the first one holds x264's version and option string, some 600 bytes no decoder needs).
+// Key frames are IDR frames with the parameter sets in front of them, asked for by the shared layer; x264
+// makes none of its own (no scene cuts, an infinite interval). The packets are x264's Annex B NAL units
+// without its SEI (the first one holds x264's version and option string, some 600 bytes no decoder needs).
 //
 // Options: preset=ultrafast..placebo (x264's presets; default medium), threads=N (sliced threads; default 1,
 // which keeps the output the same on every machine).
@@ -46,13 +46,16 @@ bool IsPreset(const std::string& name) {
 Status X264Create(const Options& options, void** state) {
   auto s = std::make_unique<X264State>();
   if (options.Get("preset", &s->preset) && !IsPreset(s->preset))
-    return InvalidArgument("x264: preset=" + s->preset + " is not one of x264's presets (ultrafast .. placebo)");
+    return InvalidArgument("x264: preset=" + s->preset +
+                           " is not one of x264's presets (ultrafast .. placebo)");
   FTC_RETURN_IF_ERROR(options.GetInt("threads", 1, 64, &s->threads));
   *state = s.release();
   return Status::Ok();
 }
 
-void X264Destroy(void* state) { delete static_cast<X264State*>(state); }
+void X264Destroy(void* state) {
+  delete static_cast<X264State*>(state);
+}
 
 Status X264BeginEncode(void* state, uint32_t width, uint32_t height, const CodingParams& params,
                        const StreamParams& stream, std::vector<uint8_t>* settings) {
@@ -85,8 +88,8 @@ Status X264BeginEncode(void* state, uint32_t width, uint32_t height, const Codin
     p.rc.i_rc_method = X264_RC_ABR;
     p.rc.i_bitrate = static_cast<int>(kbps);
     p.rc.i_vbv_max_bitrate = static_cast<int>(kbps);
-    p.rc.i_vbv_buffer_size =
-        static_cast<int>(std::min<uint64_t>(std::max<uint64_t>(kbps * stream.gop / kFramesPerSecond, 1), INT32_MAX));
+    p.rc.i_vbv_buffer_size = static_cast<int>(
+        std::min<uint64_t>(std::max<uint64_t>(kbps * stream.gop / kFramesPerSecond, 1), INT32_MAX));
   } else {
     p.rc.i_rc_method = X264_RC_CQP;
     p.rc.i_qp_constant = QpOfQuality(params.quality);
@@ -106,8 +109,8 @@ Status X264EncodeFrame(void* state, const PlaneView& plane, bool key, std::vecto
   auto* s = static_cast<X264State*>(state);
   x264_image_t& img = s->picture.img;
   for (uint32_t y = 0; y < s->height; ++y)
-    std::memcpy(img.plane[0] + static_cast<size_t>(y) * img.i_stride[0], plane.data + static_cast<size_t>(y) * plane.width,
-                plane.width);
+    std::memcpy(img.plane[0] + static_cast<size_t>(y) * img.i_stride[0],
+                plane.data + static_cast<size_t>(y) * plane.width, plane.width);
   s->picture.i_type = key ? X264_TYPE_IDR : X264_TYPE_P;
   s->picture.i_pts = s->pts++;
   x264_nal_t* nals = nullptr;
@@ -119,16 +122,18 @@ Status X264EncodeFrame(void* state, const PlaneView& plane, bool key, std::vecto
     return {FTC_ERROR_INTERNAL, "x264 did not code the frame at once as the frame type asked for"};
   packet->clear();
   for (int i = 0; i < count; ++i)
-    if (nals[i].i_type != NAL_SEI) packet->insert(packet->end(), nals[i].p_payload, nals[i].p_payload + nals[i].i_payload);
+    if (nals[i].i_type != NAL_SEI)
+      packet->insert(packet->end(), nals[i].p_payload, nals[i].p_payload + nals[i].i_payload);
   return Status::Ok();
 }
 
 }  // namespace
 
 extern const Backend kX264Backend = {
-    {"h264", kBackendH264,
-     FTC_CAP_ENCODE | FTC_CAP_QUALITY | FTC_CAP_VIDEO | FTC_CAP_LOSSLESS_MODE, kH264Align, "x264 " X264_POINTVER,
-     "H.264 4:0:0 High by x264, low delay; lossless in High 4:4:4 Predictive; options preset=, threads=", "x264"},
+    {"h264", kBackendH264, FTC_CAP_ENCODE | FTC_CAP_QUALITY | FTC_CAP_VIDEO | FTC_CAP_LOSSLESS_MODE,
+     kH264Align, "x264 " X264_POINTVER,
+     "H.264 4:0:0 High by x264, low delay; lossless in High 4:4:4 Predictive; options preset=, threads=",
+     "x264"},
     true,
     X264Create,
     nullptr,

@@ -1,8 +1,8 @@
 // `hevc` encoded by x265: greyscale 4:0:0 (Main profile family), low delay (x265's zerolatency tune: no
 // B-frames, no lookahead) and PSNR-oriented (no psychovisual rate-distortion, no adaptive quantisation), one
 // thread (no thread pool: the output is the same on every machine). Key frames are closed-GOP IDR frames with
-// VPS, SPS and PPS in front of them, asked for by the shared layer; x265 makes none of its own. x265 writes no
-// SEI (its version SEI and HRD SEI are off). Lossless with StreamParams::lossless (transquant bypass).
+// VPS, SPS and PPS in front of them, asked for by the shared layer; x265 makes none of its own. x265 writes
+// no SEI (its version SEI and HRD SEI are off). Lossless with StreamParams::lossless (transquant bypass).
 //
 // The coding tree unit is 32×32 for every stream: x265 requires one size per process, and a picture of at
 // least one unit, which the format's 32-pixel plane alignment guarantees.
@@ -44,12 +44,15 @@ bool IsPreset(const std::string& name) {
 Status X265Create(const Options& options, void** state) {
   auto s = std::make_unique<X265State>();
   if (options.Get("preset", &s->preset) && !IsPreset(s->preset))
-    return InvalidArgument("x265: preset=" + s->preset + " is not one of x265's presets (ultrafast .. placebo)");
+    return InvalidArgument("x265: preset=" + s->preset +
+                           " is not one of x265's presets (ultrafast .. placebo)");
   *state = s.release();
   return Status::Ok();
 }
 
-void X265Destroy(void* state) { delete static_cast<X265State*>(state); }
+void X265Destroy(void* state) {
+  delete static_cast<X265State*>(state);
+}
 
 Status X265BeginEncode(void* state, uint32_t width, uint32_t height, const CodingParams& params,
                        const StreamParams& stream, std::vector<uint8_t>* settings) {
@@ -92,8 +95,8 @@ Status X265BeginEncode(void* state, uint32_t width, uint32_t height, const Codin
     p->rc.rateControlMode = X265_RC_ABR;
     p->rc.bitrate = static_cast<int>(kbps);
     p->rc.vbvMaxBitrate = static_cast<int>(kbps);
-    p->rc.vbvBufferSize =
-        static_cast<int>(std::min<uint64_t>(std::max<uint64_t>(kbps * stream.gop / kFramesPerSecond, 1), INT_MAX));
+    p->rc.vbvBufferSize = static_cast<int>(
+        std::min<uint64_t>(std::max<uint64_t>(kbps * stream.gop / kFramesPerSecond, 1), INT_MAX));
   } else {
     p->rc.rateControlMode = X265_RC_CQP;
     p->rc.qp = QpOfQuality(params.quality);
@@ -122,16 +125,17 @@ Status X265EncodeFrame(void* state, const PlaneView& plane, bool key, std::vecto
   if (made != 1 || (out.sliceType == X265_TYPE_IDR) != key)
     return {FTC_ERROR_INTERNAL, "x265 did not code the frame at once as the frame type asked for"};
   packet->clear();
-  for (uint32_t i = 0; i < count; ++i) packet->insert(packet->end(), nals[i].payload, nals[i].payload + nals[i].sizeBytes);
+  for (uint32_t i = 0; i < count; ++i)
+    packet->insert(packet->end(), nals[i].payload, nals[i].payload + nals[i].sizeBytes);
   return Status::Ok();
 }
 
 }  // namespace
 
 extern const Backend kX265Backend = {
-    {"hevc", kBackendHevc, FTC_CAP_ENCODE | FTC_CAP_QUALITY | FTC_CAP_VIDEO | FTC_CAP_LOSSLESS_MODE, kHevcAlign,
-     "x265 " FTC_X265_VERSION, "HEVC 4:0:0 by x265, low delay; lossless with transquant bypass; option preset=",
-     "x265"},
+    {"hevc", kBackendHevc, FTC_CAP_ENCODE | FTC_CAP_QUALITY | FTC_CAP_VIDEO | FTC_CAP_LOSSLESS_MODE,
+     kHevcAlign, "x265 " FTC_X265_VERSION,
+     "HEVC 4:0:0 by x265, low delay; lossless with transquant bypass; option preset=", "x265"},
     true,
     X265Create,
     nullptr,
