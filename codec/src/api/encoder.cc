@@ -43,7 +43,7 @@ Status Quantise(ftc_encoder* e, const ftc_tensor* tensor, TensorView* view, Head
   h->quality = (b->info.capabilities & FTC_CAP_QUALITY) ? e->config.params.quality : 0;
   h->max_error = e->config.params.max_error;
   FTC_RETURN_IF_ERROR(ComputeQuantParams(*view, e->config.params.bits, e->config.clip, e->config.per_channel, &h->quant));
-  return ChooseGrid(view->shape, b->info.block_align, &h->grid);
+  return ChooseGrid(view->shape, b->info.block_align, &h->grid, MinPlaneWidth(b->info.id));
 }
 
 // Format version 1: every item coded on its own, in parallel.

@@ -62,7 +62,7 @@ Status StreamEncoder::Start(const TensorView& frame, uint32_t rank, const QuantP
   h.ranges_per_key_frame = stream_.range == FTC_STREAM_RANGE_KEYFRAME;
   // Ranges recomputed later must stay representable: key packets carry them as f32.
   if (h.ranges_per_key_frame) h.quant.half_precision = false;
-  FTC_RETURN_IF_ERROR(ChooseGrid(frame.shape, b->info.block_align, &h.grid));
+  FTC_RETURN_IF_ERROR(ChooseGrid(frame.shape, b->info.block_align, &h.grid, MinPlaneWidth(b->info.id)));
   StreamParams sp;
   sp.gop = stream_.gop;
   sp.lossless = config_.lossless;

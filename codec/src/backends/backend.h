@@ -89,6 +89,11 @@ const Backend* FindBackendById(uint32_t id, const std::string& implementation = 
 // "x264, openh264": the built implementations of format `id` that have `required`.
 std::string ImplementationNames(uint32_t id, uint32_t required);
 
+// The plane width the grid chooser keeps to when the tensor allows it, 0 for none: hevc planes are kept at
+// least two 32-pixel coding tree units wide, because x265 3.5 codes a picture one unit wide and several tall
+// differently from one encoder to the next in a process (its output then depends on memory it never wrote).
+uint32_t MinPlaneWidth(uint32_t format_id);
+
 // Creates a state with `options` ("key=value,..."), rejecting any key the backend did not consume.
 Status CreateBackendState(const Backend& backend, const std::string& options, void** state);
 

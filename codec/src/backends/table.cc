@@ -2,6 +2,7 @@
 #include <string>
 
 #include "backends/backend.h"
+#include "backends/video.h"
 
 namespace ftc {
 
@@ -83,6 +84,8 @@ std::string ImplementationNames(uint32_t id, uint32_t required) {
   }
   return names;
 }
+
+uint32_t MinPlaneWidth(uint32_t format_id) { return format_id == kBackendHevc ? 2 * kHevcAlign : 0; }
 
 Status CreateBackendState(const Backend& backend, const std::string& options, void** state) {
   Options parsed;

@@ -21,13 +21,14 @@ Status CompleteGrid(MosaicGrid* g) {
   return Status::Ok();
 }
 
-Status ChooseGrid(const TensorShape& s, uint32_t align, MosaicGrid* out) {
+Status ChooseGrid(const TensorShape& s, uint32_t align, MosaicGrid* out, uint32_t min_width) {
   if (s.h > FTC_MAX_PLANE_SIDE || s.w > FTC_MAX_PLANE_SIDE)
     return LimitExceeded("a channel of " + std::to_string(s.h) + "×" + std::to_string(s.w) +
                          " does not fit in a mosaic plane");
   bool found = false;
   MosaicGrid best;
   uint64_t best_area = 0, best_skew = 0;
+  bool best_wide = false;
   for (uint64_t cols = 1; cols <= s.c; ++cols) {
     const uint64_t rows = (s.c + cols - 1) / cols;
     if (cols * s.w > FTC_MAX_PLANE_SIDE) break;
@@ -41,11 +42,14 @@ Status ChooseGrid(const TensorShape& s, uint32_t align, MosaicGrid* out) {
     if (!CompleteGrid(&g).ok()) continue;
     const uint64_t area = g.area();
     const uint64_t skew = g.width > g.height ? g.width - g.height : g.height - g.width;
-    if (!found || area < best_area || (area == best_area && skew < best_skew)) {
+    const bool wide = g.width >= min_width;
+    if (!found || (wide && !best_wide) ||
+        (wide == best_wide && (area < best_area || (area == best_area && skew < best_skew)))) {
       found = true;
       best = g;
       best_area = area;
       best_skew = skew;
+      best_wide = wide;
     }
   }
   if (!found)

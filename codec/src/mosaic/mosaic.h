@@ -26,8 +26,8 @@ uint32_t AlignUp(uint64_t v, uint32_t align);
 Status CompleteGrid(MosaicGrid* g);
 
 // The grid with the smallest padded plane area for C tiles of H × W; ties go to the squarer plane, then to
-// fewer columns.
-Status ChooseGrid(const TensorShape& s, uint32_t align, MosaicGrid* out);
+// fewer columns. With `min_width`, only grids whose plane is at least that wide compete, unless none is.
+Status ChooseGrid(const TensorShape& s, uint32_t align, MosaicGrid* out, uint32_t min_width = 0);
 
 // How levels sit in the plane: as they are (lossless backends: the smallest alphabet), or spread over
 // 0..255 (lossy backends: the codec's error then stays below half a level more often, and decoding
