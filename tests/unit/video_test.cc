@@ -85,8 +85,8 @@ constexpr Pair kPairs[] = {{"h264", "x264", "avcodec"},
                            {"hevc", "x265", "avcodec"}};
 
 // The stated bound: at quality 95 every pair reconstructs the quantiser's values of this sequence with a PSNR
-// above 38 dB, the clip range as the peak (measured: 41.1 dB for OpenH264, whose QP stops at 20, 42.6
-// and 43.0 for x265 and x264; docs/VIDEO.md).
+// above 38 dB, the clip range as the peak (measured: 41.1 dB for OpenH264, 42.6 for x265 and 43.0 for x264;
+// docs/VIDEO.md).
 constexpr double kMinPsnrAtQuality95 = 38.0;
 
 class Interop : public ::testing::TestWithParam<Pair> {};

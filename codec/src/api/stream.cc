@@ -88,6 +88,7 @@ Status StreamEncoder::Encode(const TensorView& view, uint64_t item, uint32_t ran
   QuantParams q;
   FTC_RETURN_IF_ERROR(RangesOf(frame, key, &q));
   // From here on a failure leaves the stream in an unknown state.
+  const size_t appended_at = out->size();
   failed_ = Guarded([&]() -> Status {
     if (!started) FTC_RETURN_IF_ERROR(Start(frame, rank, q));
     const PixelMap map(q.levels(), config_.backend->spread_levels);
@@ -104,7 +105,7 @@ Status StreamEncoder::Encode(const TensorView& view, uint64_t item, uint32_t ran
     return Status::Ok();
   });
   if (!failed_.ok()) {
-    out->clear();
+    out->resize(appended_at);
     return failed_;
   }
   quant_ = std::move(q);
