@@ -43,7 +43,8 @@ def histograms(plt, an, out_dir):
         shape = "x".join(str(d) for d in s["shape"])
         ax.set_title(f"{s['name']} ({shape}): mean {mean:.3f}, σ {sd:.3f}\n"
                      f"{100 * s['within_3sigma']:.2f}% within mean ± 3σ (red)", fontsize=9)
-        ax.set_xlabel("feature value")
+        ax.set_xlabel(f"feature value (histogram over [{s['hist_lo']:.2f}, {s['hist_hi']:.2f}]: "
+                      f"mean ± 5σ within min..max {s['min']:.2f}..{s['max']:.2f})", fontsize=8)
         ax.set_ylabel("density")
     for ax in list(axes.flat)[len(splits):]:
         ax.axis("off")

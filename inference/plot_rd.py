@@ -68,10 +68,13 @@ def main():
     lowest = min(100 * r["top1"] for r in rows)
     bottom = max(lowest - 1, (top1_float if top1_float is not None else 100) - 12)
 
-    fig, axes = plt.subplots(1, 2, figsize=(15, 6.5), sharey=True)
-    x_keys = [("bits_per_element", "bits per feature element (log scale)"),
-              ("bytes_per_sample", "bytes per sample (log scale)")]
-    for ax, (key, xlabel) in zip(axes, x_keys):
+    top = (top1_float if top1_float is not None else 100) + 0.5
+    # Left: the whole picture against bits per element. Right: bytes per sample, zoomed on the operating
+    # region (the budget and a little below), where the curves crowd.
+    fig, axes = plt.subplots(1, 2, figsize=(15, 6.5))
+    panels = [("bits_per_element", "bits per feature element (log scale)", bottom),
+              ("bytes_per_sample", "bytes per sample (log scale), zoomed on the budget", max(bottom, top - 3.5 * budget - 0.5))]
+    for ax, (key, xlabel, low) in zip(axes, panels):
         plain = 0
         for curve in rd["curves"]:
             label = curve["label"]
@@ -80,7 +83,7 @@ def main():
             if label not in ("input-jpeg", "seed-jpeg"):
                 plain += 1
             xs = [r[key] for r in pts]
-            ys = [max(100 * r["top1"], bottom) for r in pts]
+            ys = [max(100 * r["top1"], low) for r in pts]
             ax.plot(xs, ys, label=label, markersize=4, **st)
             for i in curve["rows"]:
                 if i in cheapest:
@@ -93,8 +96,8 @@ def main():
         ax.set_xscale("log")
         ax.set_xlabel(xlabel)
         ax.grid(True, which="both", alpha=0.3)
-        ax.set_ylim(bottom, (top1_float if top1_float is not None else 100) + 1.0)
-    axes[0].set_ylabel("top-1 accuracy (%)")
+        ax.set_ylim(low, top)
+        ax.set_ylabel("top-1 accuracy (%)")
     if float_rows:
         axes[0].plot([float_rows[0]["bits_per_element"]], [top1_float], marker="o", color="green", linestyle="none")
         axes[1].plot([float_rows[0]["bytes_per_sample"]], [top1_float], marker="o", color="green", linestyle="none")
@@ -103,7 +106,7 @@ def main():
                title="curve (★ cheapest within budget)")
     shape = "x".join(str(d) for d in rd["feature_shape"])
     fig.suptitle(f"{rd['model']}\n{rd['dataset']}: {rd['samples']} samples; features {shape}; "
-                 f"points below {bottom:.0f}% drawn at the bottom", fontsize=9)
+                 f"points below a panel drawn at its bottom edge", fontsize=9)
     fig.tight_layout()
     save(fig, out_dir, "rd")
     return 0

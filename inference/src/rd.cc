@@ -66,9 +66,11 @@ ftc_encoder_settings SeedSettings() {
   return e;
 }
 
-ftc::Encoder CreateEncoder(const ftc_encoder_settings& s, const std::string& what) {
+// Runs `create`, turning the library's objection to a setting into a usage error that names it.
+template <typename Fn>
+void Create(const std::string& what, Fn&& create) {
   try {
-    return ftc::Encoder(s);
+    create();
   } catch (const ftc::Error& e) {
     throw HarnessError(Problem::kUsage, what + ": " + e.what());
   }
@@ -79,6 +81,7 @@ std::string SettingName(const CodecSetting& s) {
   if (s.per_channel) text += " per-channel";
   if (s.max_error) text += " max-error " + std::to_string(s.max_error);
   if (!s.options.empty()) text += " options " + s.options;
+  if (s.stream) text += " stream";
   return text;
 }
 
@@ -90,9 +93,25 @@ struct SeedPlane {
   double mosaic_ms = 0;
 };
 
+// A stream per setting and worker: gop 1 and a clip range in every packet, so every sample is coded as it
+// would be in a file of its own, less the file's header.
+ftc_stream_settings SessionSettings() {
+  ftc_stream_settings s = ftc::DefaultStreamSettings();
+  s.gop = 1;
+  s.range = FTC_STREAM_RANGE_KEYFRAME;
+  return s;
+}
+
+// A setting's coder in one worker: a file encoder, or a stream encoder and decoder (one device session).
+struct SettingCoder {
+  std::optional<ftc::Encoder> file;
+  std::optional<ftc::StreamEncoder> stream;
+  std::optional<ftc::StreamDecoder> stream_decoder;
+};
+
 // What one worker thread owns.
 struct Worker {
-  std::vector<ftc::Encoder> encoders;  // one per setting
+  std::vector<SettingCoder> coders;  // one per setting
   std::optional<ftc::Encoder> seed_encoder;
   ftc::Decoder decoder;
   JfifCodec jfif;
@@ -130,9 +149,18 @@ class RdRun {
     for (const CodecSetting& setting : o.settings) encoder_settings_.push_back(EncoderSettings(setting));
     for (size_t w = 0; w < workers_; ++w) {
       Worker& worker = workers_state_.emplace_back();
-      for (size_t i = 0; i < o.settings.size(); ++i)
-        worker.encoders.push_back(CreateEncoder(encoder_settings_[i], SettingName(o.settings[i])));
-      if (!o.seed_qualities.empty()) worker.seed_encoder.emplace(CreateEncoder(SeedSettings(), "seed-jpeg"));
+      for (size_t i = 0; i < o.settings.size(); ++i) {
+        SettingCoder& c = worker.coders.emplace_back();
+        Create(SettingName(o.settings[i]), [&] {
+          if (o.settings[i].stream) {
+            c.stream.emplace(encoder_settings_[i], SessionSettings());
+            c.stream_decoder.emplace(nullptr);
+          } else {
+            c.file.emplace(encoder_settings_[i]);
+          }
+        });
+      }
+      if (!o.seed_qualities.empty()) Create("seed-jpeg", [&] { worker.seed_encoder.emplace(SeedSettings()); });
       worker.tallies.resize(RowCount());
     }
   }
@@ -175,10 +203,12 @@ class RdRun {
     const size_t row = 1 + s;
     ParallelFor(static_cast<size_t>(features.size(0)), workers_, [&](size_t w, size_t i) {
       Worker& worker = workers_state_[w];
+      SettingCoder& coder = worker.coders[s];
       const auto t0 = Clock::now();
-      const ftc::Bytes file = worker.encoders[s].Encode(SampleView(features, i));
+      // A stream's first packet comes with the stream header: it is counted once per session.
+      const ftc::Bytes file = coder.file ? coder.file->Encode(SampleView(features, i)) : coder.stream->Encode(SampleView(features, i));
       const auto t1 = Clock::now();
-      const ftc::Tensor tensor = worker.decoder.Decode(file.span());
+      const ftc::Tensor tensor = coder.file ? worker.decoder.Decode(file.span()) : coder.stream_decoder->Decode(file.span());
       const auto t2 = Clock::now();
       if (tensor.elements() != feature_elements_ || tensor.dtype() != FTC_DTYPE_FLOAT32)
         throw HarnessError(Problem::kIo, "decoded tensor does not match the encoded one");
@@ -284,6 +314,7 @@ class RdRun {
     row.per_channel = s.per_channel;
     row.max_error = s.max_error;
     row.options = s.options;
+    row.stream = s.stream;
     return row;
   }
 

@@ -110,12 +110,12 @@ bool WithinBudget(const RdRow& r, double max_drop) {
          max_drop * static_cast<double>(r.samples) + 1e-9;
 }
 
-std::vector<RdPoint> ParetoPoints(const RdResult& result, const Curve& curve) {
+std::vector<RdPoint> ParetoPoints(const RdResult& result, const Curve& curve, double window) {
   std::vector<RdPoint> points;
   double best = -1;
   for (const size_t i : curve.rows) {  // by increasing rate
     const RdRow& r = result.rows[i];
-    if (r.top1 > best) {
+    if (r.top1 > best && r.top1 >= r.top1_float - window - 1e-12) {
       points.push_back({r.bytes_per_sample, 100.0 * r.top1});
       best = r.top1;
     }
@@ -132,6 +132,7 @@ std::string QuantiserText(const RdRow& row, bool with_bits) {
   if (row.per_channel) text += " per-channel";
   if (row.max_error) text += " max-error " + std::to_string(row.max_error);
   if (!row.options.empty()) text += " " + row.options;
+  if (row.stream) text += " stream";
   return text;
 }
 
@@ -196,10 +197,12 @@ RdSummary Summarize(const RdResult& result, double max_drop) {
   for (const char* anchor : {"input-jpeg", "seed-jpeg"}) {
     const auto a = by_label.find(anchor);
     if (a == by_label.end()) continue;
-    const std::vector<RdPoint> anchor_points = ParetoPoints(result, s.curves[a->second]);
+    const std::vector<RdPoint> anchor_points = ParetoPoints(result, s.curves[a->second], s.bd_window);
     for (const Curve& c : s.curves) {
       if (c.label == anchor || (c.codec == "input-jpeg" && std::string(anchor) == "seed-jpeg")) continue;
-      s.bd_rates.push_back({c.label, anchor, BdRate(anchor_points, ParetoPoints(result, c))});
+      const std::vector<RdPoint> points = ParetoPoints(result, c, s.bd_window);
+      s.bd_rates.push_back({c.label, anchor, BdRate(anchor_points, points, BdMethod::kCubic),
+                            BdRate(anchor_points, points, BdMethod::kPchip)});
     }
   }
   return s;
@@ -240,28 +243,33 @@ std::string RdTable(const RdResult& result, const RdSummary& summary) {
   if (!summary.cheapest.empty()) out += c.Render();
 
   if (!summary.bd_rates.empty()) {
-    out += "\nBD-rate (bytes per sample at equal top-1; negative: fewer bytes than the anchor):\n";
+    out += Format(
+        "\nBD-rate: the mean change in bytes per sample at equal top-1 (negative: fewer bytes than the anchor),\n"
+        "over the Pareto points within %.0f points of the float top-1; cubic fit (VCEG-M33) | PCHIP (JCT-VC):\n",
+        100.0 * summary.bd_window);
     std::vector<std::string> curves, anchors;
-    std::map<std::pair<std::string, std::string>, std::optional<double>> value;
+    std::map<std::pair<std::string, std::string>, const BdRateEntry*> value;
     for (const BdRateEntry& e : summary.bd_rates) {
       if (std::find(curves.begin(), curves.end(), e.curve) == curves.end()) curves.push_back(e.curve);
       if (std::find(anchors.begin(), anchors.end(), e.anchor) == anchors.end()) anchors.push_back(e.anchor);
-      value[{e.curve, e.anchor}] = e.percent;
+      value[{e.curve, e.anchor}] = &e;
     }
     std::vector<std::string> header{"curve"};
     for (const std::string& a : anchors) header.push_back("vs " + a);
     TextTable b(header, 1);
+    const auto percent = [](const std::optional<double>& v) { return v ? Format("%+.1f%%", *v) : std::string("n/a"); };
     for (const std::string& curve : curves) {
       std::vector<std::string> row{curve};
       for (const std::string& a : anchors) {
         const auto it = value.find({curve, a});
-        row.push_back(it == value.end() ? "-" : it->second ? Format("%+.1f%%", *it->second) : "n/a");
+        row.push_back(it == value.end() ? "-" : percent(it->second->cubic) + " | " + percent(it->second->pchip));
       }
       b.Add(row);
     }
     out += b.Render();
-    out += "(curves of lossy codecs run over quality, those of the others over bits; n/a: fewer than 4 Pareto\n"
-           "points on a curve, or no shared top-1 range)\n";
+    out += "(curves of lossy codecs run over quality, those of the others over bits; n/a: too few points in the\n"
+           "window (cubic: 4, PCHIP: 2) or no shared top-1 range; where the two methods disagree, the cubic fit\n"
+           "is swinging between points and PCHIP is the one to read)\n";
   }
   return out;
 }
@@ -269,13 +277,14 @@ std::string RdTable(const RdResult& result, const RdSummary& summary) {
 std::string RdCsv(const RdResult& result) {
   std::string out =
       "codec,quality,bits,samples,bytes_per_sample,bits_per_element,top1,top1_float,top1_drop,encode_ms,decode_ms,"
-      "clip,per_channel,max_error,options,correct\n";
+      "clip,per_channel,max_error,options,correct,stream\n";
   for (const RdRow& r : result.rows)
     out += Field(r.codec) + "," + std::to_string(r.quality) + "," + std::to_string(r.bits) + "," +
            std::to_string(r.samples) + "," + Number(r.bytes_per_sample) + "," + Number(r.bits_per_element) + "," +
            Number(r.top1) + "," + Number(r.top1_float) + "," + Number(r.top1_drop) + "," + Number(r.encode_ms) + "," +
            Number(r.decode_ms) + "," + Field(r.clip) + "," + (r.per_channel ? "1" : "0") + "," +
-           std::to_string(r.max_error) + "," + Field(r.options) + "," + std::to_string(r.correct) + "\n";
+           std::to_string(r.max_error) + "," + Field(r.options) + "," + std::to_string(r.correct) + "," +
+           (r.stream ? "1" : "0") + "\n";
   return out;
 }
 
@@ -291,13 +300,14 @@ std::string RdJson(const RdResult& result, const RdSummary& summary) {
   out += "  \"feature_elements\": " + std::to_string(result.feature_elements) + ",\n";
   out += "  \"seconds\": " + Number(result.seconds) + ",\n";
   out += "  \"max_drop\": " + Number(summary.max_drop) + ",\n";
+  out += "  \"bd_window\": " + Number(summary.bd_window) + ",\n";
   out += "  \"rows\": [\n";
   for (size_t i = 0; i < result.rows.size(); ++i) {
     const RdRow& r = result.rows[i];
     out += "    {\"codec\": " + Quote(r.codec) + ", \"curve\": " + Quote(r.codec == "float" ? "float" : CurveLabel(r)) +
            ", \"quality\": " + std::to_string(r.quality) + ", \"bits\": " + std::to_string(r.bits) +
            ", \"clip\": " + Quote(r.clip) + ", \"per_channel\": " + (r.per_channel ? "true" : "false") +
-           ", \"max_error\": " + std::to_string(r.max_error) + ", \"options\": " + Quote(r.options) +
+           ", \"max_error\": " + std::to_string(r.max_error) + ", \"options\": " + Quote(r.options) + ", \"stream\": " + (r.stream ? "true" : "false") +
            ", \"samples\": " + std::to_string(r.samples) + ", \"correct\": " + std::to_string(r.correct) +
            ", \"bytes_per_sample\": " + Number(r.bytes_per_sample) + ", \"bits_per_element\": " +
            Number(r.bits_per_element) + ", \"top1\": " + Number(r.top1) + ", \"top1_float\": " + Number(r.top1_float) +
@@ -323,8 +333,9 @@ std::string RdJson(const RdResult& result, const RdSummary& summary) {
   out += "  ],\n  \"bd_rate_percent\": [\n";
   for (size_t i = 0; i < summary.bd_rates.size(); ++i) {
     const BdRateEntry& e = summary.bd_rates[i];
-    out += "    {\"curve\": " + Quote(e.curve) + ", \"anchor\": " + Quote(e.anchor) + ", \"value\": " +
-           Optional(e.percent) + "}" + (i + 1 < summary.bd_rates.size() ? "," : "") + "\n";
+    out += "    {\"curve\": " + Quote(e.curve) + ", \"anchor\": " + Quote(e.anchor) + ", \"cubic\": " +
+           Optional(e.cubic) + ", \"pchip\": " + Optional(e.pchip) + "}" + (i + 1 < summary.bd_rates.size() ? "," : "") +
+           "\n";
   }
   out += "  ]\n}\n";
   return out;

@@ -32,7 +32,10 @@ std::string Brief(const std::exception& e) {
 
 std::string ShapeText(c10::IntArrayRef sizes) {
   std::string text;
-  for (const int64_t d : sizes) text += (text.empty() ? "" : "x") + std::to_string(d);
+  for (const int64_t d : sizes) {
+    if (!text.empty()) text += 'x';
+    text += std::to_string(d);
+  }
   return text;
 }
 
@@ -59,7 +62,10 @@ std::vector<std::string> PairsIn(const std::string& dir) {
 
 std::string Join(const std::vector<std::string>& names) {
   std::string text;
-  for (const std::string& n : names) text += (text.empty() ? "" : ", ") + n;
+  for (const std::string& n : names) {
+    if (!text.empty()) text += ", ";
+    text += n;
+  }
   return text;
 }
 

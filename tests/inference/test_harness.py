@@ -144,6 +144,24 @@ def test_rd_lossless_rows_are_the_quantised_accuracy(reference_run, tmp_path):
         assert row(rows, "lossless", bits=bits)["correct"] == str(expected)
 
 
+@need_reference
+@need_data
+def test_rd_streams_cost_less_than_files_and_decode_the_same(tmp_path):
+    args = ["rd", "--limit", 64, "--codecs", "lossless,jpeg", "--qualities", 50, "--bits", 2, "--clip", "minmax",
+            "--no-plot"]
+    ftc(*args, "--out", tmp_path / "file")
+    ftc(*args, "--stream", "--out", tmp_path / "stream")
+    _, files = read_rows(tmp_path / "file" / "rd.csv")
+    _, streams = read_rows(tmp_path / "stream" / "rd.csv")
+    for codec in ("lossless", "jpeg"):
+        f, s = row(files, codec), row(streams, codec)
+        assert s["stream"] == "1" and f["stream"] == "0"
+        assert s["correct"] == f["correct"]  # the same quantiser: a clip range per packet
+        # A packet carries 7 bytes of framing and 8 of clip range where a file has a 30-byte header; the
+        # stream header goes once.
+        assert float(f["bytes_per_sample"]) - float(s["bytes_per_sample"]) > 10
+
+
 @need_data
 def test_rd_on_a_model_it_has_not_seen(tmp_path):
     """A small MLP with rank-2 features and no whole model: the float row is its own accuracy, and the

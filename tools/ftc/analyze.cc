@@ -12,7 +12,7 @@ int RunAnalyze(const Args& args) {
   if (!args.positional().empty()) Fail(kExitUsage, "unexpected argument '" + args.positional()[0] + "'");
   ftc_inference::AnalyzeOptions o;
   o.model = ModelOptionsFrom(args);
-  o.data = DataOptionsFrom(args, 1000);
+  o.data = DataOptionsFrom(args);
   o.device = args.Value("device") ? *args.Value("device") : "cpu";
   o.threads = static_cast<int>(args.Int("threads", 0, 4096, 0));
   o.batch = static_cast<int>(args.Int("batch", 1, 65536, 256));

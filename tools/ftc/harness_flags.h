@@ -12,12 +12,12 @@ namespace ftc_cli {
 // --edge, --cloud, --full, --model, --split.
 std::vector<Flag> ModelFlags(bool with_split);
 // --dataset, --limit, --resize, --crop, --channels, --filter.
-std::vector<Flag> DataFlags(const char* limit_help);
+std::vector<Flag> DataFlags();
 // --device, --threads, --batch, --out, --no-plot, --quiet.
 std::vector<Flag> RunFlags(const char* default_out);
 
 // The qualities of the lossy rows when --qualities is not given.
-inline constexpr const char* kDefaultQualities = "5,10,20,30,40,50,60,70,80,90,95";
+inline constexpr const char* kDefaultQualities = "5,10,20,30,50,70,90";
 
 }  // namespace ftc_cli
 

@@ -33,10 +33,10 @@ ftc_inference::ModelOptions ModelOptionsFrom(const Args& args) {
   return m;
 }
 
-ftc_inference::DataOptions DataOptionsFrom(const Args& args, uint64_t default_limit) {
+ftc_inference::DataOptions DataOptionsFrom(const Args& args) {
   ftc_inference::DataOptions d;
   if (const std::string* spec = args.Value("dataset")) d.spec = *spec;
-  d.limit = static_cast<uint64_t>(args.Int("limit", 0, INT64_MAX, static_cast<int64_t>(default_limit)));
+  d.limit = static_cast<uint64_t>(args.Int("limit", 0, INT64_MAX, 0));
   const bool folder = d.spec.rfind("imagefolder:", 0) == 0;
   for (const char* flag : {"resize", "crop", "channels", "filter"})
     if (args.Has(flag) && !folder) Fail(kExitUsage, std::string("--") + flag + " applies to imagefolder datasets only");

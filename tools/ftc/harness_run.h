@@ -15,8 +15,8 @@ namespace ftc_cli {
 
 // The model flags; without any, the reference model's folder (and split mid for rd).
 ftc_inference::ModelOptions ModelOptionsFrom(const Args& args);
-// The dataset flags; --limit defaults to `default_limit` (0: all).
-ftc_inference::DataOptions DataOptionsFrom(const Args& args, uint64_t default_limit);
+// The dataset flags (--limit: the first N samples; absent or 0: all).
+ftc_inference::DataOptions DataOptionsFrom(const Args& args);
 
 // A flag's value as a number in [lo, hi], or `fallback` when it is not given.
 double DoubleFlag(const Args& args, const char* flag, double lo, double hi, double fallback);

@@ -85,7 +85,7 @@ int RunRd(const Args& args) {
   if (!args.positional().empty()) Fail(kExitUsage, "unexpected argument '" + args.positional()[0] + "'");
   ftc_inference::RdOptions o;
   o.model = ModelOptionsFrom(args);
-  o.data = DataOptionsFrom(args, 0);
+  o.data = DataOptionsFrom(args);
   o.device = args.Value("device") ? *args.Value("device") : "cpu";
   o.threads = static_cast<int>(args.Int("threads", 0, 4096, 0));
   o.batch = static_cast<int>(args.Int("batch", 1, 65536, 256));
@@ -103,8 +103,8 @@ int RunRd(const Args& args) {
   Progress progress("ftc rd", !args.Has("quiet"));
   ftc_inference::RdResult result;
   if (args.Has("search")) {
-    if (args.Has("preset") || args.Has("bits") || args.Has("clip") || args.Has("per-channel"))
-      Fail(kExitUsage, "--search chooses the quantiser; --preset, --bits, --clip and --per-channel do not apply");
+    for (const char* flag : {"preset", "bits", "clip", "per-channel", "max-error", "stream"})
+      if (args.Has(flag)) Fail(kExitUsage, std::string("--search chooses the settings; --") + flag + " does not apply");
     SearchOptions search;
     search.budget = budget;
     search.screen_samples = static_cast<uint64_t>(args.Int("search-limit", 1, INT64_MAX, 2000));
@@ -114,6 +114,8 @@ int RunRd(const Args& args) {
     result = Search(o, search, !args.Has("quiet"), out_dir);
   } else {
     AddSettings(args, codecs, qualities, &o);
+    if (args.Has("stream"))
+      for (ftc_inference::CodecSetting& s : o.settings) s.stream = true;
     o.progress = progress.Callback();
     ftc_inference::Failure failure;
     if (!Harness().rd(o, &result, &failure)) FailWith(failure);

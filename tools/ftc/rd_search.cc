@@ -22,7 +22,7 @@ constexpr const char* kSearchClips[] = {"sigma:2", "sigma:3", "sigma:4", "sigma:
 // candidates within the budget plus this margin.
 constexpr double kScreenMargin = 0.005;
 // Curves per codec in the final pass, and quantisers whose qualities the lossy codecs sweep.
-constexpr size_t kFinalCurves = 2;
+constexpr size_t kFinalCurves = 3;
 constexpr size_t kSweptQuantisers = 6;
 // The bits a curve of a codec without quality runs over.
 constexpr int kCurveBits[] = {1, 2, 3, 4, 5, 6, 8};
@@ -43,7 +43,7 @@ RdResult RunHarness(const RdOptions& o, bool show_progress, const std::string& s
 }
 
 CodecSetting SettingOf(const RdRow& r) {
-  return {r.codec, r.quality, r.bits, r.clip, r.per_channel, r.max_error, r.options};
+  return {r.codec, r.quality, r.bits, r.clip, r.per_channel, r.max_error, r.options, r.stream};
 }
 
 bool Within(const RdRow& r, double budget) {
@@ -51,13 +51,15 @@ bool Within(const RdRow& r, double budget) {
          budget * static_cast<double>(r.samples) + 1e-9;
 }
 
-// What --search found on the reference model (models/fashion_resnet, split mid, all 10000 test samples,
-// docs/RATE_ACCURACY.md): per codec, the cheapest setting within one point of top-1.
+// What --search found on the reference model (models/fashion_resnet, split mid, all 10000 test samples;
+// docs/RATE_ACCURACY.md) for the foundation's coders: per codec, the quantiser of its cheapest setting within
+// one point of top-1, each expanded into a curve by PresetSettings. The lossless coder's also comes as a
+// stream, where the header goes once per session.
 std::vector<CodecSetting> BestPreset() {
   return {
-      {"lossless", 0, 4, "sigma:3", false, 0, ""},
-      {"raw", 0, 4, "sigma:3", false, 0, ""},
-      {"jpeg", 50, 6, "sigma:3", false, 0, ""},
+      {"lossless", 0, 1, "sigma:4", false, 0, "", false},
+      {"lossless", 0, 1, "sigma:4", false, 0, "", true},
+      {"jpeg", 0, 2, "sigma:8", false, 0, "", false},
   };
 }
 
@@ -120,10 +122,10 @@ RdResult Search(RdOptions base, const SearchOptions& search, bool show_progress,
     if (r.codec != "float") screened.rows.push_back(r);
   WriteTextFile(out_dir + "/search.csv", ftc_inference::RdCsv(screened));
 
-  // Final candidates: per codec, the two cheapest quantisers within budget + margin, each as a whole curve
-  // (a lossy codec's qualities, another codec's bits), so that the final table also gives BD-rates. A
-  // codec without quality that did not screen (raw, when lossless did) takes the screening codec's
-  // quantisers: the same accuracy, its own sizes.
+  // Final candidates: per codec, the three cheapest quantisers within budget + margin (of distinct clips for
+  // a codec without quality), each as a whole curve (a lossy codec's qualities, another codec's bits), so
+  // that the final table also gives BD-rates. A codec without quality that did not screen (raw, when
+  // lossless did) takes the screening codec's quantisers: the same accuracy, its own sizes.
   RdOptions final_run = base;
   for (const std::string& codec : search.codecs) {
     if (!ftc_backend_find(codec.c_str())) continue;

@@ -23,7 +23,7 @@ struct SearchOptions {
 //     with a lossless codec on the first screen_samples samples: its top-1 is that of the quantiser
 //     itself, the best any codec can do with it;
 //  2. sweeps the lossy codecs' qualities over the quantisers within the budget, cheapest first;
-//  3. runs the two cheapest quantisers of every codec, each as a curve (over quality, or over bits for a
+//  3. runs the three cheapest quantisers of every codec, each as a curve (over quality, or over bits for a
 //     codec without quality), and the baselines, on all samples (`base`'s limit).
 // Writes the screening rows to <out_dir>/search.csv and returns the rows of step 3.
 ftc_inference::RdResult Search(ftc_inference::RdOptions base, const SearchOptions& search, bool show_progress,

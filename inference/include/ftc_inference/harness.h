@@ -52,6 +52,10 @@ struct CodecSetting {
   bool per_channel = false;
   int max_error = 0;
   std::string options;
+  // false: every sample is a complete .ftc file. true: a device session: every sample is one packet of a
+  // stream (ftc_stream_*), whose header goes once per session; each packet is a key frame carrying its
+  // own clip range, so the quantiser is the same as a file's.
+  bool stream = false;
 };
 
 struct RdOptions {
@@ -75,10 +79,12 @@ struct RdRow {
   bool per_channel = false;
   int max_error = 0;
   std::string options;
+  bool stream = false;
   uint64_t samples = 0;
   uint64_t correct = 0;     // top-1 hits
   uint64_t float_correct = 0;
-  double bytes_per_sample = 0;  // mean size of what is sent: .ftc file, JFIF file (+ side info), float32
+  double bytes_per_sample = 0;  // mean size of what is sent: .ftc file or packet (with the stream header
+                                // once per session), JFIF file (+ side info), float32
   double bits_per_element = 0;  // 8 · bytes_per_sample / elements of the feature tensor
   double top1 = 0, top1_float = 0, top1_drop = 0;  // fractions; drop = top1_float − top1
   double encode_ms = 0, decode_ms = 0;             // mean per sample

@@ -30,11 +30,14 @@ struct Cheapest {
 
 struct BdRateEntry {
   std::string curve, anchor;
-  std::optional<double> percent;  // nullopt: not computable (too few points, no shared accuracy range)
+  // BD-rate in percent by each method of bd_rate.h; nullopt: not computable (too few points, no shared
+  // accuracy range).
+  std::optional<double> cubic, pchip;
 };
 
 struct RdSummary {
   double max_drop = 0.01;  // the accuracy budget, as a fraction (0.01: one percentage point of top-1)
+  double bd_window = 0.05;  // BD-rates use the points within this much of the float top-1
   std::vector<Curve> curves;
   std::vector<Cheapest> cheapest;  // one per codec that has a row within the budget
   std::vector<BdRateEntry> bd_rates;
@@ -45,15 +48,16 @@ std::string CurveLabel(const RdRow& row);
 // The quantiser part of the label: "8b sigma:3 per-channel".
 std::string SettingText(const RdRow& row);
 
-// BD-rate is taken on each curve's Pareto points (those more accurate than every cheaper point of the
-// curve), as the cubic fit needs accuracy to rise with rate; curves are compared with input-jpeg and
-// seed-jpeg.
+// BD-rates are taken on each curve's Pareto points (those more accurate than every cheaper point of the
+// curve: log-rate must be a function of accuracy) within summary.bd_window of the float top-1 (the region
+// where a split model is used: far below it the curves bend sharply and a fit through them says nothing
+// about the operating region); every curve is compared with input-jpeg and seed-jpeg.
 RdSummary Summarize(const RdResult& result, double max_drop);
 
 // The table printed by `ftc rd` (rows, then the summary).
 std::string RdTable(const RdResult& result, const RdSummary& summary);
 // rd.csv: one line per row; columns codec, quality, bits, samples, bytes_per_sample, bits_per_element,
-// top1, top1_float, top1_drop, encode_ms, decode_ms, clip, per_channel, max_error, options, correct.
+// top1, top1_float, top1_drop, encode_ms, decode_ms, clip, per_channel, max_error, options, correct, stream.
 std::string RdCsv(const RdResult& result);
 // rd.json: the run, its rows, curves, BD-rates and cheapest rows (the input of inference/plot_rd.py).
 std::string RdJson(const RdResult& result, const RdSummary& summary);
