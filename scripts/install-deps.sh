@@ -16,6 +16,11 @@ full=(
   libx264-dev libx265-dev libopenh264-dev libavcodec-dev libavutil-dev
   libtorch-dev python3-torch python3-matplotlib python3-pil pybind11-dev
   dataset-fashion-mnist zlib1g-dev
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
+  default-jdk-headless
+  clang libfuzzer-14-dev libclang-rt-14-dev
+  g++-aarch64-linux-gnu qemu-user
+  ffmpeg
 )
 
 want=("${core[@]}")
