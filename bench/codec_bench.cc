@@ -7,36 +7,21 @@
 //
 // Counters: bytes_per_second of float32 input (or output), bits_per_element of the file.
 // Run: build/bin/ftc_bench [--benchmark_filter=jpeg]. Compare ratios within one run, never across runs.
+// bench/jpeg_overhead_bench.cc sets the JPEG encoder and decoder against libjpeg-turbo alone.
 #include <benchmark/benchmark.h>
 
-#include <cmath>
-#include <random>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "features.h"
 #include "ftc/ftc.hpp"
 
 namespace {
 
-struct Shape {
-  uint64_t c, h, w;
-};
-constexpr Shape kShapes[] = {{64, 56, 56}, {128, 28, 28}, {256, 14, 14}};
+using ftc_bench::Shape;
 
-// A post-BatchNorm, post-ReLU-like feature tensor with spatially correlated channels.
-std::vector<float> Features(const Shape& s) {
-  std::mt19937 rng(42);
-  std::normal_distribution<float> noise(0.0f, 0.35f);
-  std::uniform_real_distribution<float> phase(0.0f, 6.28f);
-  std::vector<float> v(s.c * s.h * s.w);
-  for (uint64_t c = 0; c < s.c; ++c) {
-    const float p = phase(rng), fx = 0.1f + 0.05f * (c % 5), fy = 0.07f + 0.04f * (c % 3);
-    for (uint64_t y = 0; y < s.h; ++y)
-      for (uint64_t x = 0; x < s.w; ++x)
-        v[(c * s.h + y) * s.w + x] = std::max(0.0f, std::sin(fx * x + p) * std::cos(fy * y) + noise(rng));
-  }
-  return v;
-}
+constexpr Shape kShapes[] = {{64, 56, 56}, {128, 28, 28}, {256, 14, 14}};
 
 ftc_encoder_settings SettingsFor(const ftc_backend_info* b) {
   ftc_encoder_settings s = ftc::DefaultEncoderSettings();
@@ -47,52 +32,52 @@ ftc_encoder_settings SettingsFor(const ftc_backend_info* b) {
 }
 
 void SetCounters(benchmark::State& state, const Shape& s, size_t file_bytes) {
-  const double elements = static_cast<double>(s.c * s.h * s.w);
+  const double elements = static_cast<double>(s.elements());
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * elements * sizeof(float)));
   if (file_bytes) state.counters["bits_per_element"] = 8.0 * static_cast<double>(file_bytes) / elements;
 }
 
+// A decoder benchmark: `step` runs once per iteration on the file of the features of `s`.
+using DecodeStep = std::function<void(ftc::Decoder&, const ftc::Bytes&)>;
+
+void RegisterDecode(const std::string& name, const ftc_backend_info* codec, const Shape& s, DecodeStep step) {
+  benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& state) {
+    const auto data = ftc_bench::Features(s);
+    ftc::Encoder e(SettingsFor(codec));
+    const ftc::Bytes file = e.Encode(ftc::View(data.data(), FTC_DTYPE_FLOAT32, s.dims()));
+    ftc_decoder_settings ds;
+    ftc_decoder_default_settings(&ds);
+    ds.threads = 1;
+    ftc::Decoder d(&ds);
+    for (auto _ : state) step(d, file);
+    SetCounters(state, s, file.size());
+  });
+}
+
 void Register(const ftc_backend_info* codec, const Shape& s) {
-  const std::string suffix = std::string(codec->name) + "_" + codec->implementation + "/" + std::to_string(s.c) + "x" +
-                             std::to_string(s.h) + "x" + std::to_string(s.w);
-  const std::vector<uint64_t> shape = {s.c, s.h, s.w};
+  const std::string suffix = std::string(codec->name) + "_" + codec->implementation + "/" + s.name();
+  const std::vector<uint64_t> shape = s.dims();
 
   benchmark::RegisterBenchmark(("QuantiseTile/" + suffix).c_str(), [=](benchmark::State& state) {
-    const auto data = Features(s);
+    const auto data = ftc_bench::Features(s);
     ftc::Encoder e(SettingsFor(codec));
     const ftc_tensor t = ftc::View(data.data(), FTC_DTYPE_FLOAT32, shape);
     for (auto _ : state) benchmark::DoNotOptimize(e.Mosaic(t).data());
     SetCounters(state, s, 0);
   });
   benchmark::RegisterBenchmark(("Encode/" + suffix).c_str(), [=](benchmark::State& state) {
-    const auto data = Features(s);
+    const auto data = ftc_bench::Features(s);
     ftc::Encoder e(SettingsFor(codec));
     const ftc_tensor t = ftc::View(data.data(), FTC_DTYPE_FLOAT32, shape);
     size_t bytes = 0;
     for (auto _ : state) bytes = e.Encode(t).size();
     SetCounters(state, s, bytes);
   });
-  benchmark::RegisterBenchmark(("DecodePlane/" + suffix).c_str(), [=](benchmark::State& state) {
-    const auto data = Features(s);
-    ftc::Encoder e(SettingsFor(codec));
-    const ftc::Bytes file = e.Encode(ftc::View(data.data(), FTC_DTYPE_FLOAT32, shape));
-    ftc_decoder_settings ds;
-    ftc_decoder_default_settings(&ds);
-    ds.threads = 1;
-    ftc::Decoder d(&ds);
-    for (auto _ : state) benchmark::DoNotOptimize(d.Mosaic(file.span()).data());
-    SetCounters(state, s, file.size());
+  RegisterDecode("DecodePlane/" + suffix, codec, s, [](ftc::Decoder& d, const ftc::Bytes& file) {
+    benchmark::DoNotOptimize(d.Mosaic(file.span()).data());
   });
-  benchmark::RegisterBenchmark(("Decode/" + suffix).c_str(), [=](benchmark::State& state) {
-    const auto data = Features(s);
-    ftc::Encoder e(SettingsFor(codec));
-    const ftc::Bytes file = e.Encode(ftc::View(data.data(), FTC_DTYPE_FLOAT32, shape));
-    ftc_decoder_settings ds;
-    ftc_decoder_default_settings(&ds);
-    ds.threads = 1;
-    ftc::Decoder d(&ds);
-    for (auto _ : state) benchmark::DoNotOptimize(d.Decode(file.span()).data());
-    SetCounters(state, s, file.size());
+  RegisterDecode("Decode/" + suffix, codec, s, [](ftc::Decoder& d, const ftc::Bytes& file) {
+    benchmark::DoNotOptimize(d.Decode(file.span()).data());
   });
 }
 

@@ -14,7 +14,7 @@ core=(
 )
 full=(
   libx264-dev libx265-dev libopenh264-dev libavcodec-dev libavutil-dev
-  libtorch-dev python3-torch python3-matplotlib python3-pil pybind11-dev
+  libtorch-dev python3-torch python3-matplotlib python3-pil pybind11-dev python3-dev
   dataset-fashion-mnist zlib1g-dev
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   default-jdk-headless

@@ -23,12 +23,25 @@ int RunMosaic(const Args& args);
 CommandSpec DemoSpec();
 int RunDemo(const Args& args);
 
+CommandSpec BenchSpec();
+int RunBench(const Args& args);
+
 // The inference harness (harness_flags.cc; rd.cc and analyze.cc, or no_harness.cc without LibTorch).
 CommandSpec RdSpec();
 int RunRd(const Args& args);
 
 CommandSpec AnalyzeSpec();
 int RunAnalyze(const Args& args);
+
+// Serving (serving_flags.cc; serve.cc, edge.cc and latency.cc, or serving_none.cc without serving).
+CommandSpec ServeSpec();
+int RunServe(const Args& args);
+
+CommandSpec EdgeSpec();
+int RunEdge(const Args& args);
+
+CommandSpec LatencySpec();
+int RunLatency(const Args& args);
 
 }  // namespace ftc_cli
 

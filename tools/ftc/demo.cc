@@ -9,72 +9,14 @@
 #include "cli.h"
 #include "commands.h"
 #include "encode_options.h"
+#include "synthetic.h"
 #include "tensor.h"
 
 namespace ftc_cli {
 namespace {
 
-// SplitMix64: a small generator whose output is the same on every platform (std::normal_distribution's is
-// not specified).
-class Random {
- public:
-  explicit Random(uint64_t seed) : state_(seed) {}
-  uint64_t Next() {
-    uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-  double Uniform() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }
-  double Normal() {  // Box-Muller
-    const double u = 1.0 - Uniform();
-    return std::sqrt(-2.0 * std::log(u)) * std::cos(6.283185307179586 * Uniform());
-  }
-
- private:
-  uint64_t state_;
-};
-
 constexpr uint64_t kSeed = 20240501;
 constexpr uint64_t kSampleShape[4] = {1, 64, 14, 14};
-
-// What a mid-network CNN activation looks like after BatchNorm and ReLU: each channel a spatially smooth
-// response normalised to zero mean and unit variance, scaled and shifted by its own gamma and beta, then
-// rectified, so that some channels are mostly zero and a few are mostly active.
-HostTensor SampleTensor() {
-  const uint64_t channels = kSampleShape[1], height = kSampleShape[2], width = kSampleShape[3];
-  Random random(kSeed);
-  HostTensor t;
-  t.shape.assign(std::begin(kSampleShape), std::end(kSampleShape));
-  t.bytes.resize(channels * height * width * sizeof(float));
-  float* out = reinterpret_cast<float*>(t.bytes.data());
-  std::vector<double> field(height * width);
-  for (uint64_t c = 0; c < channels; ++c) {
-    struct Wave {
-      double fx, fy, phase, amplitude;
-    } waves[3];
-    for (Wave& w : waves)
-      w = {random.Uniform() * 2.0, random.Uniform() * 2.0, random.Uniform() * 6.283185307179586,
-           0.5 + random.Uniform()};
-    double sum = 0, sum_sq = 0;
-    for (uint64_t y = 0; y < height; ++y) {
-      for (uint64_t x = 0; x < width; ++x) {
-        double v = 0.4 * random.Normal();
-        for (const Wave& w : waves)
-          v += w.amplitude * std::cos(6.283185307179586 * (w.fx * x / width + w.fy * y / height) + w.phase);
-        field[y * width + x] = v;
-        sum += v;
-        sum_sq += v * v;
-      }
-    }
-    const double n = static_cast<double>(height * width);
-    const double mean = sum / n, sd = std::sqrt(std::max(sum_sq / n - mean * mean, 1e-12));
-    const double gamma = 0.5 + random.Uniform(), beta = 0.7 * random.Normal();
-    for (uint64_t i = 0; i < height * width; ++i)
-      out[c * height * width + i] = static_cast<float>(std::max(0.0, gamma * (field[i] - mean) / sd + beta));
-  }
-  return t;
-}
 
 struct Row {
   std::string codec;
@@ -158,7 +100,7 @@ int RunDemo(const Args& args) {
   std::string source;
   if (args.positional().empty()) {
     if (args.Has("dtype")) Fail(kExitUsage, "--dtype applies to an input file, and none is given");
-    tensor = SampleTensor();
+    tensor = SyntheticTensor(kSampleShape, Distribution::kFeatures, kSeed);
     source = Format("synthetic post-ReLU BatchNorm-like activation (seed %llu)",
                     static_cast<unsigned long long>(kSeed));
   } else {

@@ -7,32 +7,11 @@
 #include "commands.h"
 #include "encode_options.h"
 #include "fileio.h"
+#include "json.h"
 #include "library.h"
 
 namespace ftc_cli {
 namespace {
-
-// A JSON number: shortest text that reads back as the same float (%.9g) or double (%.17g); JSON has no
-// NaN or Inf, so those (which the library never returns) become null.
-std::string JsonNumber(double v, int digits) {
-  if (!std::isfinite(v)) return "null";
-  return Format("%.*g", digits, v);
-}
-
-std::string JsonString(const std::string& s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += Format("\\u%04x", c);
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
 
 // clip_lo / clip_hi: one number per tensor, an array of C numbers per channel.
 std::string JsonClipBounds(const ftc_info& info, const float* values) {
@@ -57,7 +36,7 @@ void PrintJson(const ftc_info& info) {
   for (uint32_t i = 0; i < info.rank; ++i) shape += (i ? ", " : "") + std::to_string(info.shape[i]);
   shape += "]";
   const auto u = [](uint64_t v) { return std::to_string(v); };
-  const std::pair<const char*, std::string> fields[] = {
+  const JsonField fields[] = {
       {"format_version", u(info.format_version)},
       {"shape", shape},
       {"dtype", JsonString(ftc_dtype_name(info.dtype))},
@@ -82,10 +61,7 @@ void PrintJson(const ftc_info& info) {
       {"gop", u(info.gop)},
       {"ranges_per_key_frame", info.ranges_per_key_frame ? "true" : "false"},
   };
-  std::string out = "{";
-  for (const auto& [key, value] : fields)
-    out += (out.size() > 1 ? ", " : "") + JsonString(key) + ": " + value;
-  std::printf("%s}\n", out.c_str());
+  std::printf("%s\n", JsonObject(fields).c_str());
 }
 
 void PrintText(const std::string& name, const ftc_info& info) {

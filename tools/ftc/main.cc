@@ -30,10 +30,18 @@ constexpr Command kCommands[] = {
     {"info", "describe a .ftc file: tensor, codec, quantiser, mosaic and sizes", InfoSpec, RunInfo},
     {"mosaic", "write the 8-bit plane a codec codes, as a greyscale PNG", MosaicSpec, RunMosaic},
     {"demo", "encode a sample tensor with every built codec and compare them", DemoSpec, RunDemo},
+    {"bench", "encode and decode speed, size and the codec library's share of the time, per codec and setting",
+     BenchSpec, RunBench},
     {"rd", "rate–accuracy of every codec on a split model and a dataset, with baselines and plots", RdSpec,
      RunRd},
     {"analyze", "split-point properties of a model: sizes, edge compute, value statistics, compressibility",
      AnalyzeSpec, RunAnalyze},
+    {"serve", "the cloud server of split inference: features from edge devices over gRPC, batched, answered",
+     ServeSpec, RunServe},
+    {"edge", "edge devices: run the edge part, code and send the features to ftc serve, time every frame",
+     EdgeSpec, RunEdge},
+    {"latency", "total inference time against upload rate: edge-only, cloud-only and split (the paper's Figure 2)",
+     LatencySpec, RunLatency},
 };
 
 CommandSpec SpecOf(const Command& c) {

@@ -79,6 +79,12 @@ typedef enum ftc_dtype {
 FTC_API size_t ftc_dtype_size(ftc_dtype dtype); /* 4, 2, 2; 0 for an unknown value */
 FTC_API const char* ftc_dtype_name(ftc_dtype dtype); /* "float32", "float16", "bfloat16" */
 
+/* Converts `count` elements from `src` (dtype `from`) into `dst` (dtype `to`), for callers whose language has no
+ * 16-bit float (Java, NumPy's missing bfloat16): widening is exact, narrowing rounds to nearest even (NaN stays
+ * NaN, values beyond the range become Inf). `src` and `dst` must not overlap unless they are equal and the two
+ * dtypes have the same size. FTC_ERROR_INVALID_ARGUMENT for an unknown dtype, or NULL with count > 0. */
+FTC_API ftc_result ftc_convert(ftc_dtype from, const void* src, ftc_dtype to, void* dst, uint64_t count);
+
 /*
  * A dense tensor in C order. rank is 3 (C×H×W, read as N = 1) or 4 (N×C×H×W); shape[] holds rank entries.
  * As input the data is borrowed; as output (ftc_decode) it is owned and released with ftc_tensor_free.
@@ -175,7 +181,8 @@ typedef struct ftc_encoder_settings {
   int max_error;       /* near-lossless bound in quantisation levels, >= 0; needs FTC_CAP_NEAR_LOSSLESS
                           unless 0. Default 0 (exact for lossless backends) */
   const char* options; /* backend-specific "key=value,key=value"; an unknown key is an error. Default NULL */
-  int threads;         /* worker threads for batches of image codecs; 0 = one per core. Default 0 */
+  int threads;         /* worker threads for batches of image codecs, and for the statistics and tiling of large
+                          tensors; 0 = one per core. The output does not depend on it. Default 0 */
   /* Appended in ABI 2. */
   const char* implementation; /* which library encodes `codec` ("x264" or "openh264" for h264); NULL or "auto":
                                  the first built one, in preference order, that can do what the other settings
@@ -218,7 +225,8 @@ FTC_API ftc_result ftc_encoder_mosaic(ftc_encoder* encoder, const ftc_tensor* te
  * Decoder and inspection
  */
 typedef struct ftc_decoder_settings {
-  int threads;         /* worker threads for batches; 0 = one per core. Default 0 */
+  int threads;         /* worker threads for batches and for untiling large tensors; 0 = one per core. The
+                          output does not depend on it. Default 0 */
   uint64_t max_elements; /* refuse larger tensors (FTC_ERROR_LIMIT); 0 = FTC_MAX_ELEMENTS. Default 0 */
   /* Appended in ABI 2. */
   const char* implementation; /* which library decodes ("avcodec" or "openh264" for h264); NULL or "auto": the
@@ -339,6 +347,34 @@ FTC_API const char* ftc_stream_decoder_last_error(const ftc_stream_decoder* deco
  * comes back with the rank, shape and dtype the encoder was given. On error *out is left empty. */
 FTC_API ftc_result ftc_stream_decode(ftc_stream_decoder* decoder, const uint8_t* chunk, size_t size,
                                      ftc_tensor* out);
+
+/* ---------------------------------------------------------------------------------------------------------
+ * SIMD kernels. The statistics, quantise-and-tile and untile-and-dequantise kernels exist at several
+ * instruction-set levels: "scalar" (the reference), "sse4", "avx2", "avx512" (x86-64) and "neon" (AArch64). The
+ * library uses the best level the CPU has, or the level named by the environment variable FTC_CPU_LEVEL when it
+ * is lower. Every level gives the same bits, so the level changes speed only.
+ */
+/* The level in use: "scalar", "sse4", "avx2", "avx512" or "neon". Never NULL. */
+FTC_API const char* ftc_cpu_level(void);
+/* Uses level `name` from now on, for every handle, lowered to the best level the CPU has when higher.
+ * FTC_ERROR_INVALID_ARGUMENT for an unknown name, FTC_ERROR_UNSUPPORTED for another architecture's level
+ * ("neon" on x86-64). Not to be called while another thread encodes or decodes. */
+FTC_API ftc_result ftc_set_cpu_level(const char* name);
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Timing: how much of an encoder's or decoder's work is the backend's own (the codec library behind it), as
+ * `ftc bench` reports it. The counts add up over every ftc_encode or ftc_decode call since the handle was
+ * created; take the difference around a call to time that call.
+ */
+typedef struct ftc_backend_stats {
+  uint64_t calls;      /* backend calls: one per plane of an image codec; for a video codec one per frame and
+                          one to start each stream (creating and opening the codec library's encoder) */
+  uint64_t backend_ns; /* wall-clock nanoseconds inside those calls, summed over worker threads */
+} ftc_backend_stats;
+
+/* FTC_ERROR_INVALID_ARGUMENT when a pointer is NULL. */
+FTC_API ftc_result ftc_encoder_stats(const ftc_encoder* encoder, ftc_backend_stats* stats);
+FTC_API ftc_result ftc_decoder_stats(const ftc_decoder* decoder, ftc_backend_stats* stats);
 
 #ifdef __cplusplus
 } /* extern "C" */

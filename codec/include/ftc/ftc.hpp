@@ -81,6 +81,9 @@ class Tensor {
   }
   const void* data() const { return t_.data; }
   size_t bytes() const { return elements() * ftc_dtype_size(t_.dtype); }
+  // Hands the tensor over, leaving this one empty: the caller frees it with ftc_tensor_free (bindings give
+  // the memory to an array of their language without copying it).
+  ftc_tensor Release() { return std::exchange(t_, {}); }
 
  private:
   ftc_tensor t_{};

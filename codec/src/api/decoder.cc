@@ -15,6 +15,7 @@
 struct ftc_decoder {
   ftc::BackendStates states;
   int threads = 1;
+  ftc::BackendClock clock;  // time inside backend calls (ftc_decoder_stats)
   uint64_t max_elements = FTC_MAX_ELEMENTS;
   std::string implementation;
   std::string error;
@@ -43,14 +44,17 @@ CodingParams ParamsOf(const Header& h) {
 
 Status DecodePlane(ftc_decoder* d, const Parsed& p, size_t item, int worker, uint8_t* plane) {
   const Header& h = p.header;
-  return d->states.backend()->decode(d->states.at(worker), h.backend_settings, p.payloads[item], ParamsOf(h),
-                                     {plane, h.grid.width, h.grid.height});
+  return d->clock.Time([&] {
+    return d->states.backend()->decode(d->states.at(worker), h.backend_settings, p.payloads[item],
+                                       ParamsOf(h), {plane, h.grid.width, h.grid.height});
+  });
 }
 
 Status DecodeItems(ftc_decoder* d, const Parsed& p, void* values) {
   const Header& h = p.header;
   const size_t items = h.shape.n;
   const int workers = static_cast<int>(std::min<size_t>(items, static_cast<size_t>(d->threads)));
+  const int threads_per_item = d->threads / std::max(workers, 1);  // a batch smaller than the thread count splits its items
   FTC_RETURN_IF_ERROR(d->states.Prepare(static_cast<size_t>(workers)));
   const PixelMap map(h.quant.levels(), d->states.backend()->spread_levels);
   std::vector<Status> results(items);
@@ -58,7 +62,7 @@ Status DecodeItems(ftc_decoder* d, const Parsed& p, void* values) {
     results[i] = Guarded([&]() -> Status {
       std::vector<uint8_t> plane(h.grid.area());
       FTC_RETURN_IF_ERROR(DecodePlane(d, p, i, worker, plane.data()));
-      PlaneToTensor(plane.data(), h.grid, h.quant, map, i, h.shape, h.dtype, values);
+      PlaneToTensor(plane.data(), h.grid, h.quant, map, i, h.shape, h.dtype, values, threads_per_item);
       return Status::Ok();
     });
   });
@@ -67,7 +71,7 @@ Status DecodeItems(ftc_decoder* d, const Parsed& p, void* values) {
 }
 
 Status DecodeFrames(ftc_decoder* d, const Parsed& p, void* values) {
-  StreamDecoder stream(d->implementation, d->max_elements);
+  StreamDecoder stream(d->implementation, d->max_elements, &d->clock);
   FTC_RETURN_IF_ERROR(stream.Start(p.header));
   for (size_t i = 0; i < p.packets.size(); ++i) FTC_RETURN_IF_ERROR(stream.Decode(p.packets[i], values, i));
   return Status::Ok();
@@ -96,7 +100,7 @@ Status Decode(ftc_decoder* d, const uint8_t* data, size_t size, ftc_tensor* out)
 Status StreamPlane(ftc_decoder* d, const Parsed& p, uint64_t index, uint8_t* plane) {
   uint64_t first = index;
   while (!p.packets[first].key) --first;  // packet 0 is a key frame
-  StreamDecoder stream(d->implementation, d->max_elements);
+  StreamDecoder stream(d->implementation, d->max_elements, &d->clock);
   FTC_RETURN_IF_ERROR(stream.Start(p.header));
   for (uint64_t i = first; i <= index; ++i) FTC_RETURN_IF_ERROR(stream.DecodePlane(p.packets[i]));
   std::memcpy(plane, stream.plane().data(), p.header.grid.area());
@@ -216,6 +220,12 @@ ftc_result ftc_decode_mosaic(ftc_decoder* decoder, const uint8_t* data, size_t s
 ftc_result ftc_decoder_info(ftc_decoder* decoder, const uint8_t* data, size_t size, ftc_info* info) {
   if (decoder == nullptr || info == nullptr) return FTC_ERROR_INVALID_ARGUMENT;
   return ftc::Guard(&decoder->error, [&] { return ftc::Info(decoder, data, size, info); });
+}
+
+ftc_result ftc_decoder_stats(const ftc_decoder* decoder, ftc_backend_stats* stats) {
+  if (decoder == nullptr || stats == nullptr) return FTC_ERROR_INVALID_ARGUMENT;
+  *stats = decoder->clock.Read();
+  return FTC_OK;
 }
 
 }  // extern "C"

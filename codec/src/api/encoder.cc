@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "api/encoder.h"
 #include "api/handle.h"
 #include "api/settings.h"
 #include "api/stream.h"
@@ -17,8 +18,9 @@
 struct ftc_encoder {
   ftc::EncoderConfig config;
   std::optional<ftc::StreamConfig> stream;  // from the settings, for video codecs
-  ftc::BackendStates states;               // image codecs, one per worker
+  ftc::BackendStates states;                // image codecs, one per worker
   int threads = 1;
+  ftc::BackendClock clock;  // time inside backend calls (ftc_encoder_stats)
   std::string error;
 };
 
@@ -42,7 +44,8 @@ Status Quantise(ftc_encoder* e, const ftc_tensor* tensor, TensorView* view, Head
   h->backend_id = b->info.id;
   h->quality = (b->info.capabilities & FTC_CAP_QUALITY) ? e->config.params.quality : 0;
   h->max_error = e->config.params.max_error;
-  FTC_RETURN_IF_ERROR(ComputeQuantParams(*view, e->config.params.bits, e->config.clip, e->config.per_channel, &h->quant));
+  FTC_RETURN_IF_ERROR(
+      ComputeQuantParams(*view, e->config.params.bits, e->config.clip, e->config.per_channel, &h->quant, e->threads));
   return ChooseGrid(view->shape, b->info.block_align, &h->grid, MinPlaneWidth(b->info.id));
 }
 
@@ -59,15 +62,18 @@ FileCoder SingleFormCoder(ftc_encoder* e, const TensorView& view, const Header& 
     const PixelMap map(h.quant.levels(), b->spread_levels);
     const size_t items = view.shape.n;
     const int workers = static_cast<int>(std::min<size_t>(items, static_cast<size_t>(e->threads)));
+    const int threads_per_item = e->threads / std::max(workers, 1);  // a batch smaller than the thread count splits its items
     FTC_RETURN_IF_ERROR(e->states.Prepare(static_cast<size_t>(workers)));
     std::vector<std::vector<uint8_t>> payloads(items), settings(items);
     std::vector<Status> results(items);
     ParallelFor(items, workers, [&](size_t i, int worker) {
       results[i] = Guarded([&] {
         std::vector<uint8_t> plane(h.grid.area());
-        QuantizeToPlane(view, i, h.quant, h.grid, map, plane.data());
-        return b->encode(e->states.at(worker), {plane.data(), h.grid.width, h.grid.height}, params, &settings[i],
-                         &payloads[i]);
+        QuantizeToPlane(view, i, h.quant, h.grid, map, plane.data(), threads_per_item);
+        return e->clock.Time([&] {
+          return b->encode(e->states.at(worker), {plane.data(), h.grid.width, h.grid.height}, params,
+                           &settings[i], &payloads[i]);
+        });
       });
     });
     for (const Status& s : results) FTC_RETURN_IF_ERROR(s);
@@ -87,7 +93,7 @@ FileCoder StreamFormCoder(ftc_encoder* e, const TensorView& view, uint32_t rank,
     EncoderConfig config = e->config;
     config.params.quality = quality;
     config.target_bytes = 0;
-    StreamEncoder encoder(config, stream);
+    StreamEncoder encoder(config, stream, &e->clock);
     file->clear();
     for (uint64_t i = 0; i < view.shape.n; ++i) FTC_RETURN_IF_ERROR(encoder.Encode(view, i, rank, file));
     return Status::Ok();
@@ -164,13 +170,16 @@ Status Mosaic(ftc_encoder* e, const ftc_tensor* tensor, uint64_t index, ftc_plan
   const PixelMap map(h.quant.levels(), e->config.backend->spread_levels);
   out->data = static_cast<uint8_t*>(std::malloc(h.grid.area()));
   if (out->data == nullptr) return {FTC_ERROR_OUT_OF_MEMORY, "out of memory"};
-  QuantizeToPlane(view, index, h.quant, h.grid, map, out->data);
+  QuantizeToPlane(view, index, h.quant, h.grid, map, out->data, e->threads);
   out->width = h.grid.width;
   out->height = h.grid.height;
   return Status::Ok();
 }
 
 }  // namespace
+
+const EncoderConfig& ConfigOf(const ftc_encoder* encoder) { return encoder->config; }
+
 }  // namespace ftc
 
 extern "C" {
@@ -233,6 +242,12 @@ ftc_result ftc_encoder_mosaic(ftc_encoder* encoder, const ftc_tensor* tensor, ui
   if (encoder == nullptr || out == nullptr) return FTC_ERROR_INVALID_ARGUMENT;
   *out = {};
   return ftc::Guard(&encoder->error, [&] { return ftc::Mosaic(encoder, tensor, index, out); });
+}
+
+ftc_result ftc_encoder_stats(const ftc_encoder* encoder, ftc_backend_stats* stats) {
+  if (encoder == nullptr || stats == nullptr) return FTC_ERROR_INVALID_ARGUMENT;
+  *stats = encoder->clock.Read();
+  return FTC_OK;
 }
 
 }  // extern "C"

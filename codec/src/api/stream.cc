@@ -16,8 +16,8 @@ constexpr uint64_t kPacketOverhead = 2 + 1 + kCrcBytes;
 
 }  // namespace
 
-StreamEncoder::StreamEncoder(const EncoderConfig& config, const StreamConfig& stream)
-    : config_(config), stream_(stream) {}
+StreamEncoder::StreamEncoder(const EncoderConfig& config, const StreamConfig& stream, BackendClock* clock)
+    : config_(config), stream_(stream), clock_(clock) {}
 
 Status StreamEncoder::CheckFrame(const TensorView& frame, uint32_t rank) const {
   if (header_bytes_.empty()) {
@@ -71,7 +71,8 @@ Status StreamEncoder::Start(const TensorView& frame, uint32_t rank, const QuantP
   CodingParams params = config_.params;
   params.tile_width = h.grid.tile_w;
   params.tile_height = h.grid.tile_h;
-  FTC_RETURN_IF_ERROR(coder_.Begin(b, config_.options, h.grid.width, h.grid.height, params, sp));
+  FTC_RETURN_IF_ERROR(TimeOn(
+      clock_, [&] { return coder_.Begin(b, config_.options, h.grid.width, h.grid.height, params, sp); }));
   h.gop = coder_.predicts() ? stream_.gop : 1;
   header_ = std::move(h);
   plane_.resize(header_.grid.area());
@@ -93,8 +94,9 @@ Status StreamEncoder::Encode(const TensorView& view, uint64_t item, uint32_t ran
     if (!started) FTC_RETURN_IF_ERROR(Start(frame, rank, q));
     const PixelMap map(q.levels(), config_.backend->spread_levels);
     QuantizeToPlane(frame, 0, q, header_.grid, map, plane_.data());
-    FTC_RETURN_IF_ERROR(
-        coder_.Encode({plane_.data(), header_.grid.width, header_.grid.height}, key, &payload_));
+    FTC_RETURN_IF_ERROR(TimeOn(clock_, [&] {
+      return coder_.Encode({plane_.data(), header_.grid.width, header_.grid.height}, key, &payload_);
+    }));
     if (payload_.empty()) return {FTC_ERROR_INTERNAL, "the backend wrote an empty packet"};
     if (!started) {
       header_.backend_settings = coder_.settings();
@@ -132,8 +134,10 @@ Status StreamDecoder::DecodePlane(const Packet& p) {
   const MutablePlane plane{plane_.data(), h.grid.width, h.grid.height};
   Status s = Guarded([&]() -> Status {
     if (need_key_)
-      FTC_RETURN_IF_ERROR(coder_.Begin(backend_, plane.width, plane.height, h.backend_settings, params));
-    return coder_.Decode(p.payload, p.key, plane);
+      FTC_RETURN_IF_ERROR(TimeOn(clock_, [&] {
+        return coder_.Begin(backend_, plane.width, plane.height, h.backend_settings, params);
+      }));
+    return TimeOn(clock_, [&] { return coder_.Decode(p.payload, p.key, plane); });
   });
   if (!s.ok()) {
     need_key_ = true;

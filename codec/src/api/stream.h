@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "api/backend_clock.h"
 #include "api/settings.h"
 #include "backends/frame_coder.h"
 #include "container/container.h"
@@ -15,7 +16,8 @@ namespace ftc {
 
 class StreamEncoder {
  public:
-  StreamEncoder(const EncoderConfig& config, const StreamConfig& stream);
+  // `clock`, when not null, times the backend's calls.
+  StreamEncoder(const EncoderConfig& config, const StreamConfig& stream, BackendClock* clock = nullptr);
 
   // Codes batch item `item` of `view` as the next frame and appends what it makes to `out`: at the first
   // frame the stream header, then the frame's packet. `rank` is how the caller sees a frame: 3 (C×H×W) or 4
@@ -36,6 +38,7 @@ class StreamEncoder {
   std::vector<uint8_t> header_bytes_;
   QuantParams quant_;  // the ranges in force
   FrameEncoder coder_;
+  BackendClock* clock_;
   uint64_t frames_ = 0;
   Status failed_;
   std::vector<uint8_t> plane_, payload_;
@@ -43,8 +46,9 @@ class StreamEncoder {
 
 class StreamDecoder {
  public:
-  StreamDecoder(std::string implementation, uint64_t max_elements)
-      : implementation_(std::move(implementation)), max_elements_(max_elements) {}
+  // `clock`, when not null, times the backend's calls.
+  StreamDecoder(std::string implementation, uint64_t max_elements, BackendClock* clock = nullptr)
+      : implementation_(std::move(implementation)), max_elements_(max_elements), clock_(clock) {}
 
   // Starts (or restarts) a stream at its header; decoding begins at the next key frame.
   Status Start(const Header& h);
@@ -64,6 +68,7 @@ class StreamDecoder {
  private:
   std::string implementation_;
   uint64_t max_elements_;
+  BackendClock* clock_;
   bool started_ = false;
   Header header_;
   const Backend* backend_ = nullptr;

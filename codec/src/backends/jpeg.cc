@@ -51,7 +51,6 @@ constexpr int kBlock = 8;
 constexpr int kDcSymbols = 12;  // DC difference categories of 8-bit samples
 constexpr int kMaxCodeLength = 16;
 constexpr uint8_t kTablesFlag = 0xFF;  // a payload opening with 0xFF and a non-zero byte carries tables
-constexpr int kRowBatch = 16;          // scanlines handed to libjpeg per call
 // Markers jpeglib.h does not name.
 constexpr uint8_t kSoi = 0xD8, kSof0 = 0xC0, kDri = 0xDD, kSos = 0xDA, kTem = 0x01;
 
@@ -86,6 +85,25 @@ Layout LayoutOf(uint32_t width, uint32_t height) {
   }
   l.restarts = l.blocks / l.interval - 1;
   return l;
+}
+
+// How the decoder has libjpeg read a payload. libjpeg-turbo uses its fast Huffman decoder only while no
+// restart interval is set, and counts blocks towards the next restart only while one is. Of restarts the
+// decoder needs only the one after the payload's last block, which catches data after the scan. So when the
+// payload has no restart markers of its own, the synthesised DRI declares one row of blocks, the interval is
+// turned off for every row of the payload but the last and back on for that one, which the synthesised
+// restart marker then ends. Other libjpegs count blocks whether an interval is on or not: they read with
+// the payload's interval throughout.
+struct DecoderRestarts {
+  uint32_t interval;  // the synthesised DRI, in blocks
+  uint32_t rows_off;  // leading rows of blocks decoded with the interval off
+};
+
+DecoderRestarts DecoderRestartsOf(const Layout& l) {
+#ifdef LIBJPEG_TURBO_VERSION
+  if (l.restarts == 0) return {l.blocks_wide, l.blocks_high - 1};
+#endif
+  return {l.interval, 0};
 }
 
 bool IsCodable(uint32_t width, uint32_t height) {
@@ -697,7 +715,7 @@ struct JpegState {
   Buffer encoded[2];            // what libjpeg writes with the standard and with optimised tables
   std::vector<uint8_t> tables;  // flag byte and optimised tables
   int decoder_quality = 0;      // quality of the quantisation table loaded into `decompress`
-  std::vector<uint8_t> header, trailer, spare_row;
+  std::vector<uint8_t> header, trailer, spare_rows;  // spare_rows: the closing row of blocks
 };
 
 bool InitLibjpeg(JpegState* s) {
@@ -756,13 +774,16 @@ bool Compress(JpegState* s, const PlaneView& plane, int quality, unsigned restar
   CopyTable(dc, c->dc_huff_tbl_ptrs[0]);
   CopyTable(ac, c->ac_huff_tbl_ptrs[0]);
   jpeg_suppress_tables(c, TRUE);  // the tables would be stripped anyway
+  // The plane is the component as the DCT takes it: raw data skips libjpeg's colour conversion and
+  // downsampling, two copies of the plane that change nothing for one 8-bit component.
+  c->raw_data_in = TRUE;
   jpeg_start_compress(c, FALSE);
-  JSAMPROW rows[kRowBatch];
-  while (c->next_scanline < c->image_height) {
-    const unsigned n = std::min<unsigned>(kRowBatch, c->image_height - c->next_scanline);
-    for (unsigned i = 0; i < n; ++i)  // libjpeg only reads the rows
+  JSAMPROW rows[kBlock];
+  JSAMPARRAY component = rows;
+  while (c->next_scanline < c->image_height) {  // one row of blocks per call; libjpeg only reads the rows
+    for (unsigned i = 0; i < kBlock; ++i)
       rows[i] = const_cast<JSAMPROW>(plane.data + static_cast<size_t>(c->next_scanline + i) * plane.width);
-    jpeg_write_scanlines(c, rows, n);
+    jpeg_write_raw_data(c, &component, kBlock);
   }
   jpeg_finish_compress(c);
   *size = s->sink.size;
@@ -785,8 +806,8 @@ std::span<const uint8_t> ScanOf(const Buffer& stream, size_t size) {
 
 enum class Decoded { kOk, kLibjpegError, kWrongSize, kTrailingData };
 
-// Decodes the stream the source holds into `plane`; the extra closing row of blocks goes to spare_row.
-Decoded Decompress(JpegState* s, MutablePlane plane) {
+// Decodes the stream the source holds into `plane`; the extra closing row of blocks goes to spare_rows.
+Decoded Decompress(JpegState* s, MutablePlane plane, const DecoderRestarts& restarts) {
   jpeg_decompress_struct* d = &s->decompress;
   if (setjmp(s->error.jump)) {
     jpeg_abort_decompress(d);
@@ -797,20 +818,25 @@ Decoded Decompress(JpegState* s, MutablePlane plane) {
   jpeg_read_header(d, TRUE);
   d->out_color_space = JCS_GRAYSCALE;
   d->dct_method = JDCT_ISLOW;
+  // Raw data: the inverse DCT writes straight into the plane, without the copy that colour conversion makes
+  // of one 8-bit component.
+  d->raw_data_out = TRUE;
   jpeg_start_decompress(d);
   const JDIMENSION rows_total = plane.height + 1;
   if (d->output_width != plane.width || d->output_height != rows_total || d->output_components != 1) {
     jpeg_abort_decompress(d);
     return Decoded::kWrongSize;
   }
-  JSAMPROW rows[kRowBatch];
-  while (d->output_scanline < rows_total) {
+  JSAMPROW rows[kBlock];
+  JSAMPARRAY component = rows;
+  if (restarts.rows_off > 0) d->restart_interval = 0;
+  while (d->output_scanline < rows_total) {  // one row of blocks per call
     const JDIMENSION first = d->output_scanline;
-    const JDIMENSION n = std::min<JDIMENSION>(kRowBatch, rows_total - first);
-    for (JDIMENSION i = 0; i < n; ++i)
-      rows[i] = first + i < plane.height ? plane.data + static_cast<size_t>(first + i) * plane.width
-                                         : s->spare_row.data();
-    if (jpeg_read_scanlines(d, rows, n) == 0) {
+    if (first == restarts.rows_off * kBlock) d->restart_interval = restarts.interval;
+    for (JDIMENSION i = 0; i < kBlock; ++i)
+      rows[i] = first < plane.height ? plane.data + static_cast<size_t>(first + i) * plane.width
+                                     : s->spare_rows.data() + static_cast<size_t>(i) * plane.width;
+    if (jpeg_read_raw_data(d, &component, kBlock) == 0) {
       jpeg_abort_decompress(d);
       return Decoded::kWrongSize;
     }
@@ -844,11 +870,11 @@ uint8_t Lo(uint32_t v) {
 }
 
 // SOI, SOF0 (one more row than the plane: the closing row of blocks), DRI, SOS.
-void BuildHeader(uint32_t width, uint32_t height, const Layout& l, std::vector<uint8_t>* out) {
+void BuildHeader(uint32_t width, uint32_t height, uint32_t restart_interval, std::vector<uint8_t>* out) {
   out->assign({0xFF, kSoi});
   const uint32_t rows = height + 1;
   AppendMarker(out, kSof0, {8, Hi(rows), Lo(rows), Hi(width), Lo(width), 1, 1, 0x11, 0});
-  AppendMarker(out, kDri, {Hi(l.interval), Lo(l.interval)});
+  AppendMarker(out, kDri, {Hi(restart_interval), Lo(restart_interval)});
   AppendMarker(out, kSos, {1, 1, 0x00, 0, 63, 0});
 }
 
@@ -1039,13 +1065,14 @@ Status JpegDecode(void* state, std::span<const uint8_t> settings, std::span<cons
   FTC_RETURN_IF_ERROR(CheckScanBytes(scan, layout));
   if (!LoadQuantTable(s, params.quality)) return LibjpegFailure(s, FTC_ERROR_BACKEND, "quantisation table");
 
-  BuildHeader(plane.width, plane.height, layout, &s->header);
+  const DecoderRestarts restarts = DecoderRestartsOf(layout);
+  BuildHeader(plane.width, plane.height, restarts.interval, &s->header);
   BuildTrailer(*dc, *ac, layout, &s->trailer);
-  s->spare_row.resize(plane.width);
+  s->spare_rows.resize(static_cast<size_t>(kBlock) * plane.width);
   s->source.segments[0] = s->header;
   s->source.segments[1] = scan;
   s->source.segments[2] = s->trailer;
-  switch (Decompress(s, plane)) {
+  switch (Decompress(s, plane, restarts)) {
     case Decoded::kOk:
       return Status::Ok();
     case Decoded::kLibjpegError:

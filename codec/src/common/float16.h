@@ -5,28 +5,38 @@
 #include <cstdint>
 #include <cstring>
 
+#include "common/host_device.h"
+
 namespace ftc {
 
-inline uint32_t FloatBits(float f) {
+FTC_HOST_DEVICE inline uint32_t FloatBits(float f) {
+#if defined(__CUDA_ARCH__)
+  return __float_as_uint(f);
+#else
   uint32_t u;
   std::memcpy(&u, &f, 4);
   return u;
+#endif
 }
-inline float BitsFloat(uint32_t u) {
+FTC_HOST_DEVICE inline float BitsFloat(uint32_t u) {
+#if defined(__CUDA_ARCH__)
+  return __uint_as_float(u);
+#else
   float f;
   std::memcpy(&f, &u, 4);
   return f;
+#endif
 }
 
-inline float Bf16ToFloat(uint16_t h) { return BitsFloat(static_cast<uint32_t>(h) << 16); }
+FTC_HOST_DEVICE inline float Bf16ToFloat(uint16_t h) { return BitsFloat(static_cast<uint32_t>(h) << 16); }
 
-inline uint16_t FloatToBf16(float f) {
+FTC_HOST_DEVICE inline uint16_t FloatToBf16(float f) {
   const uint32_t u = FloatBits(f);
   if ((u & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((u >> 16) | 0x40);  // quiet NaN
   return static_cast<uint16_t>((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
 }
 
-inline float HalfToFloat(uint16_t h) {
+FTC_HOST_DEVICE inline float HalfToFloat(uint16_t h) {
   const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
   const uint32_t exp = (h >> 10) & 0x1fu;
   const uint32_t man = h & 0x3ffu;
@@ -37,7 +47,7 @@ inline float HalfToFloat(uint16_t h) {
   return sign ? -mag : mag;
 }
 
-inline uint16_t FloatToHalf(float f) {
+FTC_HOST_DEVICE inline uint16_t FloatToHalf(float f) {
   const uint32_t u = FloatBits(f);
   const uint16_t sign = static_cast<uint16_t>((u >> 16) & 0x8000u);
   const uint32_t a = u & 0x7fffffffu;

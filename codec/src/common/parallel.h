@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <thread>
 #include <vector>
 
@@ -16,6 +17,14 @@ inline int ResolveThreads(int threads) {
   if (threads > 0) return threads;
   const unsigned hw = std::thread::hardware_concurrency();
   return hw == 0 ? 1 : static_cast<int>(hw);
+}
+
+// The threads worth starting for a pass over `elements` tensor elements: each should get enough work to pay
+// for starting it (about 128K elements, some tens of microseconds).
+inline int WorkersFor(uint64_t elements, int threads) {
+  constexpr uint64_t kMinElementsPerThread = uint64_t{1} << 17;
+  const uint64_t useful = std::max<uint64_t>(1, elements / kMinElementsPerThread);
+  return static_cast<int>(std::min<uint64_t>(useful, static_cast<uint64_t>(std::max(threads, 1))));
 }
 
 template <typename Fn>

@@ -1,9 +1,11 @@
 #include "mosaic/mosaic.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
-#include "quant/load.h"
+#include "common/parallel.h"
+#include "dsp/dsp.h"
 
 namespace ftc {
 
@@ -72,59 +74,99 @@ PixelMap::PixelMap(int levels, bool spread) {
 
 namespace {
 
-template <ftc_dtype D>
-void QuantizeItem(const TensorView& t, uint64_t item, const QuantParams& q, const MosaicGrid& g,
-                  const PixelMap& map, uint8_t* plane) {
-  const TensorShape& s = t.shape;
-  const LevelMap first(q.lo[0], q.hi[0], q.levels());
-  std::memset(plane, map.to_pixel[first.FillLevel(q.hi[0])], g.area());
-  for (uint64_t c = 0; c < s.c; ++c) {
-    const size_t k = q.channel_index(c);
-    const LevelMap lm(q.lo[k], q.hi[k], q.levels());
-    const uint64_t base = (item * s.c + c) * s.plane();
-    uint8_t* tile = plane + static_cast<uint64_t>(c / g.cols) * g.tile_h * g.width + (c % g.cols) * g.tile_w;
-    for (uint64_t y = 0; y < s.h; ++y) {
-      uint8_t* row = tile + y * g.width;
-      for (uint64_t x = 0; x < s.w; ++x) row[x] = map.to_pixel[lm.Quantize(LoadElement<D>(t.data, base + y * s.w + x))];
+// Tiles are moved between the tensor and the plane in pieces of at most kPiece elements: several whole rows
+// of a narrow tile, or a part of one row of a wide one. A piece goes through a small packed buffer, so that
+// the kernels see one contiguous run however narrow the tile.
+constexpr size_t kPiece = 4096;
+
+template <typename Fn>
+void ForEachPiece(size_t h, size_t w, Fn&& fn) {  // fn(y, x, rows, cols)
+  if (w >= kPiece) {
+    for (size_t y = 0; y < h; ++y)
+      for (size_t x = 0; x < w; x += kPiece) fn(y, x, size_t{1}, std::min(kPiece, w - x));
+    return;
+  }
+  const size_t rows = kPiece / w;
+  for (size_t y = 0; y < h; y += rows) fn(y, size_t{0}, std::min(rows, h - y), w);
+}
+
+// Copies `rows` rows of `cols` bytes from `src` (row stride src_stride) to `dst` (dst_stride), through `lut`
+// unless it is null.
+void CopyRows(const uint8_t* src, size_t src_stride, size_t rows, size_t cols, const uint8_t* lut,
+              uint8_t* dst, size_t dst_stride) {
+  for (size_t y = 0; y < rows; ++y, src += src_stride, dst += dst_stride) {
+    if (lut != nullptr) {
+      for (size_t x = 0; x < cols; ++x) dst[x] = lut[src[x]];
+    } else if (cols >= 8) {
+      // Eight bytes at a time, the last eight overlapping: rows are short and a memcpy call would cost more.
+      for (size_t x = 0; x + 8 <= cols; x += 8) std::memcpy(dst + x, src + x, 8);
+      std::memcpy(dst + cols - 8, src + cols - 8, 8);
+    } else {
+      for (size_t x = 0; x < cols; ++x) dst[x] = src[x];
     }
   }
 }
 
-template <ftc_dtype D>
-void DequantizeItem(const uint8_t* plane, const MosaicGrid& g, const QuantParams& q, const PixelMap& map,
-                    uint64_t item, const TensorShape& s, void* out) {
-  for (uint64_t c = 0; c < s.c; ++c) {
-    const size_t k = q.channel_index(c);
-    const LevelMap lm(q.lo[k], q.hi[k], q.levels());
-    float value[256];
-    for (int p = 0; p < 256; ++p) value[p] = lm.Value(map.to_level[p]);
-    const uint64_t base = (item * s.c + c) * s.plane();
-    const uint8_t* tile = plane + static_cast<uint64_t>(c / g.cols) * g.tile_h * g.width + (c % g.cols) * g.tile_w;
-    for (uint64_t y = 0; y < s.h; ++y) {
-      const uint8_t* row = tile + y * g.width;
-      for (uint64_t x = 0; x < s.w; ++x) StoreElement<D>(out, base + y * s.w + x, value[row[x]]);
-    }
-  }
+// `table` when it maps some of 0..last elsewhere, else null (the kernels then need no table pass).
+const uint8_t* UnlessIdentity(const uint8_t* table, int last) {
+  for (int i = 0; i <= last; ++i)
+    if (table[i] != i) return table;
+  return nullptr;
+}
+
+// Where the tile of channel c starts in the plane.
+uint64_t TileOffset(const MosaicGrid& g, uint64_t c) {
+  return static_cast<uint64_t>(c / g.cols) * g.tile_h * g.width + (c % g.cols) * g.tile_w;
 }
 
 }  // namespace
 
 void QuantizeToPlane(const TensorView& t, uint64_t item, const QuantParams& q, const MosaicGrid& g,
-                     const PixelMap& map, uint8_t* plane) {
-  switch (t.dtype) {
-    case FTC_DTYPE_FLOAT16: return QuantizeItem<FTC_DTYPE_FLOAT16>(t, item, q, g, map, plane);
-    case FTC_DTYPE_BFLOAT16: return QuantizeItem<FTC_DTYPE_BFLOAT16>(t, item, q, g, map, plane);
-    default: return QuantizeItem<FTC_DTYPE_FLOAT32>(t, item, q, g, map, plane);
-  }
+                     const PixelMap& map, uint8_t* plane, int threads) {
+  const TensorShape& s = t.shape;
+  const LevelMap first(q.lo[0], q.hi[0], q.levels());
+  std::memset(plane, map.to_pixel[first.FillLevel(q.hi[0])], g.area());
+  const dsp::QuantizeFn quantize = dsp::Active().quantize[t.dtype];
+  const size_t size = ftc_dtype_size(t.dtype), w = s.w, stride = g.width;
+  const uint8_t* to_pixel = UnlessIdentity(map.to_pixel, q.levels() - 1);
+  ParallelFor(s.c, WorkersFor(s.item(), threads), [&](size_t c, int) {
+    const size_t k = q.channel_index(c);
+    const dsp::QuantizeArgs args = LevelMap(q.lo[k], q.hi[k], q.levels()).quantize_args();
+    const uint8_t* src = static_cast<const uint8_t*>(t.data) + (item * s.c + c) * s.plane() * size;
+    uint8_t* tile = plane + TileOffset(g, c);
+    if (stride == w) {  // the tile is one contiguous run of the plane
+      quantize(src, s.plane(), args, tile);
+      if (to_pixel != nullptr) CopyRows(tile, 0, 1, s.plane(), to_pixel, tile, 0);
+      return;
+    }
+    uint8_t piece[kPiece];
+    ForEachPiece(s.h, w, [&](size_t y, size_t x, size_t rows, size_t cols) {
+      quantize(src + (y * w + x) * size, rows * cols, args, piece);
+      CopyRows(piece, cols, rows, cols, to_pixel, tile + y * stride + x, stride);
+    });
+  });
 }
 
 void PlaneToTensor(const uint8_t* plane, const MosaicGrid& g, const QuantParams& q, const PixelMap& map,
-                   uint64_t item, const TensorShape& shape, ftc_dtype dtype, void* out) {
-  switch (dtype) {
-    case FTC_DTYPE_FLOAT16: return DequantizeItem<FTC_DTYPE_FLOAT16>(plane, g, q, map, item, shape, out);
-    case FTC_DTYPE_BFLOAT16: return DequantizeItem<FTC_DTYPE_BFLOAT16>(plane, g, q, map, item, shape, out);
-    default: return DequantizeItem<FTC_DTYPE_FLOAT32>(plane, g, q, map, item, shape, out);
-  }
+                   uint64_t item, const TensorShape& s, ftc_dtype dtype, void* out, int threads) {
+  const dsp::DequantizeFn dequantize = dsp::Active().dequantize[dtype];
+  const size_t size = ftc_dtype_size(dtype), w = s.w, stride = g.width;
+  const uint8_t* to_level = UnlessIdentity(map.to_level, 255);
+  ParallelFor(s.c, WorkersFor(s.item(), threads), [&](size_t c, int) {
+    const size_t k = q.channel_index(c);
+    const dsp::DequantizeArgs args = LevelMap(q.lo[k], q.hi[k], q.levels()).dequantize_args();
+    uint8_t* dst = static_cast<uint8_t*>(out) + (item * s.c + c) * s.plane() * size;
+    const uint8_t* tile = plane + TileOffset(g, c);
+    if (stride == w && to_level == nullptr) {
+      dequantize(tile, s.plane(), args, dst);
+      return;
+    }
+    uint8_t piece[kPiece];
+    ForEachPiece(s.h, w, [&](size_t y, size_t x, size_t rows, size_t cols) {
+      CopyRows(tile + y * stride + x, stride, rows, cols, to_level, piece, cols);
+      dequantize(piece, rows * cols, args, dst + (y * w + x) * size);
+    });
+  });
 }
 
 }  // namespace ftc

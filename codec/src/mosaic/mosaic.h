@@ -12,10 +12,10 @@
 namespace ftc {
 
 struct MosaicGrid {
-  uint32_t rows = 1, cols = 1;        // tiles; rows == ceil(C / cols)
-  uint32_t tile_h = 1, tile_w = 1;    // H, W of the tensor
-  uint32_t align = 1;                 // block alignment of the plane (a power of two, 1..32)
-  uint32_t width = 1, height = 1;     // plane size: cols*W and rows*H rounded up to `align`
+  uint32_t rows = 1, cols = 1;      // tiles; rows == ceil(C / cols)
+  uint32_t tile_h = 1, tile_w = 1;  // H, W of the tensor
+  uint32_t align = 1;               // block alignment of the plane (a power of two, 1..32)
+  uint32_t width = 1, height = 1;   // plane size: cols*W and rows*H rounded up to `align`
 
   uint64_t area() const { return static_cast<uint64_t>(width) * height; }
 };
@@ -39,13 +39,14 @@ struct PixelMap {
 };
 
 // Quantises batch item `item` of `t` straight into `plane` (grid.width × grid.height bytes); margins and
-// unused tiles get the fill level.
+// unused tiles get the fill level. A large item is split by channel over up to `threads` threads; the plane
+// does not depend on their number.
 void QuantizeToPlane(const TensorView& t, uint64_t item, const QuantParams& q, const MosaicGrid& g,
-                     const PixelMap& map, uint8_t* plane);
+                     const PixelMap& map, uint8_t* plane, int threads = 1);
 
-// The inverse: writes batch item `item` of `out` (its dtype) from `plane`.
+// The inverse: writes batch item `item` of `out` (its dtype) from `plane`, on up to `threads` threads.
 void PlaneToTensor(const uint8_t* plane, const MosaicGrid& g, const QuantParams& q, const PixelMap& map,
-                   uint64_t item, const TensorShape& shape, ftc_dtype dtype, void* out);
+                   uint64_t item, const TensorShape& shape, ftc_dtype dtype, void* out, int threads = 1);
 
 }  // namespace ftc
 

@@ -8,7 +8,8 @@
 #include <string>
 
 #include "common/float16.h"
-#include "quant/load.h"
+#include "common/parallel.h"
+#include "dsp/scalar.h"
 
 namespace ftc {
 namespace {
@@ -26,37 +27,33 @@ struct Moments {
   uint64_t count = 0;
   bool finite = true;
 
+  // Blocks are added in a fixed order (item by item, then channel by channel), whatever the thread count.
   void Add(const Moments& o) {
     sum += o.sum;
     sum_sq += o.sum_sq;
-    min = std::min(min, o.min);
-    max = std::max(max, o.max);
+    min = dsp::MinTotal(min, o.min);
+    max = dsp::MaxTotal(max, o.max);
     count += o.count;
     finite = finite && o.finite;
   }
 };
 
-template <ftc_dtype D>
-Moments BlockMoments(const void* data, uint64_t offset, uint64_t count) {
+Moments FromBlock(const dsp::BlockStats& b, uint64_t count) {
   Moments m;
+  m.sum = b.sum;
+  m.sum_sq = b.sum_sq;
+  m.min = b.min;
+  m.max = b.max;
   m.count = count;
-  for (uint64_t i = 0; i < count; ++i) {
-    const float x = LoadElement<D>(data, offset + i);
-    m.finite = m.finite && std::isfinite(x);
-    m.sum += x;
-    m.sum_sq += static_cast<double>(x) * x;
-    m.min = std::min(m.min, x);
-    m.max = std::max(m.max, x);
-  }
+  m.finite = b.finite;
   return m;
 }
 
-Moments ChannelBlockMoments(const TensorView& t, uint64_t offset, uint64_t count) {
-  switch (t.dtype) {
-    case FTC_DTYPE_FLOAT16: return BlockMoments<FTC_DTYPE_FLOAT16>(t.data, offset, count);
-    case FTC_DTYPE_BFLOAT16: return BlockMoments<FTC_DTYPE_BFLOAT16>(t.data, offset, count);
-    default: return BlockMoments<FTC_DTYPE_FLOAT32>(t.data, offset, count);
-  }
+Moments BlockMoments(const TensorView& t, uint64_t offset, uint64_t count) {
+  dsp::BlockStats b;
+  dsp::Active().stats[t.dtype](static_cast<const uint8_t*>(t.data) + offset * ftc_dtype_size(t.dtype), count,
+                               &b);
+  return FromBlock(b, count);
 }
 
 void RangeFromMoments(const Moments& m, const ClipSpec& clip, float* lo, float* hi) {
@@ -90,9 +87,12 @@ bool RoundToHalf(float x, bool up, float* out) {
     uint16_t bits = FloatToHalf(x);
     // Step one float16 ulp in the wanted direction (sign-magnitude encoding).
     const bool negative = bits & 0x8000u;
-    if (up != negative) bits = static_cast<uint16_t>(bits + 1);
-    else if ((bits & 0x7fffu) == 0) bits = up ? 0x0001u : 0x8001u;
-    else bits = static_cast<uint16_t>(bits - 1);
+    if (up != negative)
+      bits = static_cast<uint16_t>(bits + 1);
+    else if ((bits & 0x7fffu) == 0)
+      bits = up ? 0x0001u : 0x8001u;
+    else
+      bits = static_cast<uint16_t>(bits - 1);
     *out = HalfToFloat(bits);
     return std::isfinite(*out);
   }
@@ -110,7 +110,8 @@ Status ValidateClip(const ClipSpec& clip) {
         return InvalidArgument("sigma:K needs 0 < K <= 25.5 in steps of 0.1");
       return Status::Ok();
     }
-    case FTC_CLIP_MINMAX: return Status::Ok();
+    case FTC_CLIP_MINMAX:
+      return Status::Ok();
     case FTC_CLIP_RANGE:
       if (!std::isfinite(clip.lo) || !std::isfinite(clip.hi) || !(clip.lo < clip.hi))
         return InvalidArgument("range:LO,HI needs finite LO < HI");
@@ -127,7 +128,8 @@ Status ParseClip(const char* spec, ClipSpec* out) {
     clip.mode = FTC_CLIP_MINMAX;
   } else if (s.rfind("sigma:", 0) == 0) {
     clip.mode = FTC_CLIP_SIGMA;
-    if (!ParseDouble(s.substr(6), &clip.sigma_k)) return InvalidArgument("bad clip '" + s + "': K is not a number");
+    if (!ParseDouble(s.substr(6), &clip.sigma_k))
+      return InvalidArgument("bad clip '" + s + "': K is not a number");
   } else if (s.rfind("range:", 0) == 0) {
     clip.mode = FTC_CLIP_RANGE;
     const size_t comma = s.find(',', 6);
@@ -147,18 +149,28 @@ Status ParseClip(const char* spec, ClipSpec* out) {
 }
 
 Status CheckFinite(const TensorView& t) {
-  const Moments m = ChannelBlockMoments(t, 0, t.shape.elements());
+  const Moments m = BlockMoments(t, 0, t.shape.elements());
   return m.finite ? Status::Ok() : InvalidArgument("tensor contains NaN or Inf");
 }
 
 Status ComputeQuantParams(const TensorView& t, int bits, const ClipSpec& clip, bool per_channel,
-                          QuantParams* out) {
+                          QuantParams* out, int threads) {
+  const TensorShape& s = t.shape;
+  std::vector<dsp::BlockStats> blocks(s.n * s.c);
+  ParallelFor(blocks.size(), WorkersFor(s.elements(), threads), [&](size_t i, int) {
+    dsp::Active().stats[t.dtype](
+        static_cast<const uint8_t*>(t.data) + i * s.plane() * ftc_dtype_size(t.dtype), s.plane(), &blocks[i]);
+  });
+  return QuantParamsFromBlocks(blocks, s, bits, clip, per_channel, out);
+}
+
+Status QuantParamsFromBlocks(const std::vector<dsp::BlockStats>& blocks, const TensorShape& s, int bits,
+                             const ClipSpec& clip, bool per_channel, QuantParams* out) {
   if (bits < 1 || bits > 8) return InvalidArgument("bits must be in 1..8, not " + std::to_string(bits));
   FTC_RETURN_IF_ERROR(ValidateClip(clip));
-  const TensorShape& s = t.shape;
   std::vector<Moments> channel(s.c);
   for (uint64_t n = 0; n < s.n; ++n)
-    for (uint64_t c = 0; c < s.c; ++c) channel[c].Add(ChannelBlockMoments(t, (n * s.c + c) * s.plane(), s.plane()));
+    for (uint64_t c = 0; c < s.c; ++c) channel[c].Add(FromBlock(blocks[n * s.c + c], s.plane()));
 
   QuantParams p;
   p.bits = bits;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "dsp/scalar.h"
 #include "quant/tensor.h"
 
 namespace ftc {
@@ -36,9 +37,14 @@ struct QuantParams {
 };
 
 // Computes the clip range(s) of `t` and checks it for NaN and Inf (an error). Per-channel parameters are
-// rounded outwards to float16 when they fit, which halves their cost in the header.
+// rounded outwards to float16 when they fit, which halves their cost in the header. The statistics of a large
+// tensor are gathered on up to `threads` threads; the result does not depend on their number.
 Status ComputeQuantParams(const TensorView& t, int bits, const ClipSpec& clip, bool per_channel,
-                          QuantParams* out);
+                          QuantParams* out, int threads = 1);
+// The same from the statistics of each H×W plane of `s`, item by item (blocks[n * C + c]), however they were
+// gathered (the CUDA kernels gather them on the device).
+Status QuantParamsFromBlocks(const std::vector<dsp::BlockStats>& blocks, const TensorShape& s, int bits,
+                             const ClipSpec& clip, bool per_channel, QuantParams* out);
 
 // FTC_ERROR_INVALID_ARGUMENT when `t` holds a NaN or an Inf (what ComputeQuantParams also checks).
 Status CheckFinite(const TensorView& t);
@@ -53,13 +59,10 @@ struct LevelMap {
     step = (hi_ - lo_) / static_cast<float>(max_level);
     inv_step = step > 0 ? static_cast<float>(max_level) / (hi_ - lo_) : 0.0f;
   }
-  int Quantize(float x) const {
-    const float t = (x - lo) * inv_step + 0.5f;
-    if (!(t > 0.0f)) return 0;  // also catches t == NaN, which ComputeQuantParams has already excluded
-    const int q = static_cast<int>(t);
-    return q > max_level ? max_level : q;
-  }
-  float Value(int level) const { return lo + static_cast<float>(level) * step; }
+  dsp::QuantizeArgs quantize_args() const { return {lo, inv_step, max_level}; }
+  dsp::DequantizeArgs dequantize_args() const { return {lo, step}; }
+  int Quantize(float x) const { return dsp::QuantizeOne(x, quantize_args()); }
+  float Value(int level) const { return dsp::DequantizeOne(level, dequantize_args()); }
   // The level that stands for "no signal" in padding: the level of 0.0 when 0 is inside the range,
   // otherwise the middle level.
   int FillLevel(float hi) const { return (lo <= 0.0f && hi >= 0.0f) ? Quantize(0.0f) : (max_level + 1) / 2; }

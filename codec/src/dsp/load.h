@@ -1,17 +1,18 @@
 // Element access by dtype: the one place that knows how each dtype is stored.
-#ifndef FTC_QUANT_LOAD_H
-#define FTC_QUANT_LOAD_H
+#ifndef FTC_DSP_LOAD_H
+#define FTC_DSP_LOAD_H
 
 #include <cstdint>
 #include <cstring>
 
 #include "common/float16.h"
+#include "common/host_device.h"
 #include "ftc/ftc.h"
 
 namespace ftc {
 
 template <ftc_dtype D>
-inline float LoadElement(const void* data, uint64_t i) {
+FTC_HOST_DEVICE inline float LoadElement(const void* data, uint64_t i) {
   if constexpr (D == FTC_DTYPE_FLOAT32) {
     return static_cast<const float*>(data)[i];
   } else if constexpr (D == FTC_DTYPE_FLOAT16) {
@@ -22,7 +23,7 @@ inline float LoadElement(const void* data, uint64_t i) {
 }
 
 template <ftc_dtype D>
-inline void StoreElement(void* data, uint64_t i, float v) {
+FTC_HOST_DEVICE inline void StoreElement(void* data, uint64_t i, float v) {
   if constexpr (D == FTC_DTYPE_FLOAT32) {
     static_cast<float*>(data)[i] = v;
   } else if constexpr (D == FTC_DTYPE_FLOAT16) {
@@ -34,4 +35,4 @@ inline void StoreElement(void* data, uint64_t i, float v) {
 
 }  // namespace ftc
 
-#endif  // FTC_QUANT_LOAD_H
+#endif  // FTC_DSP_LOAD_H
