@@ -1,34 +1,12 @@
 #include "tensor.h"
 
-#include <cmath>
-#include <cstring>
-#include <limits>
+#include <string>
 
 #include "cli.h"
 #include "fileio.h"
 #include "npy.h"
 
 namespace ftc_cli {
-namespace {
-
-float HalfToFloat(uint16_t h) {
-  const float sign = (h & 0x8000u) ? -1.0f : 1.0f;
-  const int exponent = (h >> 10) & 0x1f;
-  const int mantissa = h & 0x3ff;
-  if (exponent == 0x1f) return mantissa ? std::numeric_limits<float>::quiet_NaN() : sign * INFINITY;
-  if (exponent == 0) return sign * std::ldexp(static_cast<float>(mantissa), -24);
-  return sign * std::ldexp(static_cast<float>(mantissa | 0x400), exponent - 25);
-}
-
-float Bf16ToFloat(uint16_t h) {
-  const uint32_t bits = static_cast<uint32_t>(h) << 16;
-  float f;
-  std::memcpy(&f, &bits, sizeof(f));
-  return f;
-}
-
-}  // namespace
-
 uint64_t MaxNpyFileBytes() {
   return 12 + kMaxNpyHeaderBytes + FTC_MAX_ELEMENTS * 4;
 }
@@ -61,13 +39,8 @@ HostTensor LoadNpyTensor(const std::string& path, std::optional<ftc_dtype> decla
 
 std::vector<float> ToFloat32(ftc_dtype dtype, const void* data, uint64_t count) {
   std::vector<float> out(count);
-  if (dtype == FTC_DTYPE_FLOAT32) {
-    std::memcpy(out.data(), data, count * sizeof(float));
-    return out;
-  }
-  const auto* half = static_cast<const uint16_t*>(data);
-  for (uint64_t i = 0; i < count; ++i)
-    out[i] = dtype == FTC_DTYPE_FLOAT16 ? HalfToFloat(half[i]) : Bf16ToFloat(half[i]);
+  if (ftc_convert(dtype, data, FTC_DTYPE_FLOAT32, out.data(), count) != FTC_OK)
+    Fail(kExitIo, "cannot convert " + std::string(ftc_dtype_name(dtype)) + " to float32");
   return out;
 }
 
