@@ -29,8 +29,15 @@
 #include <new>
 #include <string>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <jerror.h>
 #include <jpeglib.h>
+// The entropy encoder's interface (struct jpeg_entropy_encoder), which the optimising encoder stands in
+// for; Debian's libjpeg62-turbo-dev installs it, and its three members are libjpeg's since version 6.
+#include <jpegint.h>
 
 #include "backends/backend.h"
 
@@ -431,148 +438,92 @@ Status ReadTables(std::span<const uint8_t> payload, JHUFF_TBL* dc, JHUFF_TBL* ac
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Symbol statistics of the scan the encoder has just written with the standard tables: a Huffman decoder
-// that only counts symbols (no coefficients, no IDCT).
+// The quantised blocks libjpeg's DCT pass produces, kept for the entropy coding pass, with the Huffman
+// symbols they will be coded as counted.
 
-class ScanReader {
- public:
-  explicit ScanReader(std::span<const uint8_t> scan) : p_(scan.data()), end_(scan.data() + scan.size()) {}
+// Zig-zag order: the natural (row-major) index of the k-th coefficient coded (T.81 Figure A.6).
+constexpr uint8_t kZigzag[64] = {0,  1,  8,  16, 9,  2,  3,  10, 17, 24, 32, 25, 18, 11, 4,  5,
+                                 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6,  7,  14, 21, 28,
+                                 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51,
+                                 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63};
 
-  // Makes at least 32 bits available, unless the segment ends first (zeros follow it).
-  void Fill() {
-    if (bits_ < 32) Refill();
-  }
-  // The next `count` bits, 1 <= count <= 32.
-  uint32_t Peek(int count) const { return static_cast<uint32_t>(acc_ >> (64 - count)); }
-  bool Skip(int count) {
-    if (count > bits_) return false;
-    acc_ <<= count;
-    bits_ -= count;
-    return true;
-  }
-  // At the end of a restart interval: only one-bit padding is left, then `marker`.
-  bool NextInterval(uint8_t marker) {
-    if (!OnlyPaddingLeft() || end_ - p_ < 2 || p_[0] != 0xFF || p_[1] != marker) return false;
-    p_ += 2;
-    acc_ = 0;
-    bits_ = 0;
-    return true;
-  }
-  bool AtEnd() { return OnlyPaddingLeft() && p_ == end_; }
-
- private:
-  bool OnlyPaddingLeft() {
-    Refill();
-    return bits_ < 8 && (bits_ == 0 || acc_ >> (64 - bits_) == (uint64_t{1} << bits_) - 1);
-  }
-  // Loads whole bytes up to 64 bits, undoing 0xFF 0x00 stuffing; stops at a marker.
-  void Refill() {
-    while (bits_ <= 56) {
-      if (end_ - p_ >= 8) {  // eight bytes at once when none of them is 0xFF
-        uint64_t word;
-        std::memcpy(&word, p_, 8);
-        if constexpr (std::endian::native == std::endian::little) word = __builtin_bswap64(word);
-        const uint64_t inverse = ~word;
-        if (((inverse - 0x0101010101010101) & ~inverse & 0x8080808080808080) == 0) {
-          const int take = (64 - bits_) / 8;
-          acc_ |= (word >> (64 - 8 * take)) << (64 - bits_ - 8 * take);
-          p_ += take;
-          bits_ += 8 * take;
-          continue;
-        }
-      }
-      if (p_ == end_) return;
-      const uint8_t b = *p_;
-      if (b == 0xFF) {
-        if (end_ - p_ < 2 || p_[1] != 0x00) return;  // a marker: the segment ends here
-        p_ += 2;
-      } else {
-        ++p_;
-      }
-      acc_ |= uint64_t{b} << (56 - bits_);
-      bits_ += 8;
-    }
-  }
-  const uint8_t* p_;
-  const uint8_t* end_;
-  uint64_t acc_ = 0;  // left-aligned: the next bit is bit 63
-  int bits_ = 0;
-};
-
-class HuffmanDecoder {
- public:
-  void Build(const JHUFF_TBL& table) {
-    std::memcpy(symbols_, table.huffval, sizeof(symbols_));
-    std::memset(fast_, 0, sizeof(fast_));
-    int32_t code = 0;
-    int k = 0;
-    for (int len = 1; len <= kMaxCodeLength; ++len, code <<= 1) {
-      offset_[len] = k - code;
-      for (int i = 0; i < table.bits[len]; ++i, ++code, ++k) {
-        if (len > kFastBits) continue;
-        const int shift = kFastBits - len;
-        for (int j = 0; j < (1 << shift); ++j)
-          fast_[(code << shift) | j] = static_cast<uint16_t>(len << 8 | table.huffval[k]);
-      }
-      maxcode_[len] = table.bits[len] ? code - 1 : -1;
-    }
-  }
-
-  // Length << 8 | symbol of the code a filled reader starts with; 0 when its bits are not a code.
-  int Decode(const ScanReader& r) const {
-    const uint32_t bits = r.Peek(kMaxCodeLength);
-    const uint16_t entry = fast_[bits >> (kMaxCodeLength - kFastBits)];
-    if (entry != 0) return entry;
-    for (int len = kFastBits + 1; len <= kMaxCodeLength; ++len) {
-      const auto code = static_cast<int32_t>(bits >> (kMaxCodeLength - len));
-      if (code <= maxcode_[len]) return len << 8 | symbols_[code + offset_[len]];
-    }
-    return 0;
-  }
-
- private:
-  static constexpr int kFastBits = 9;
-  uint16_t fast_[1 << kFastBits];  // length << 8 | symbol of codes up to kFastBits long; 0 for longer ones
-  int32_t maxcode_[kMaxCodeLength + 1];
-  int32_t offset_[kMaxCodeLength + 1];
-  uint8_t symbols_[256];
-};
-
-struct ScanSymbols {
-  SymbolCounts dc{}, ac{};
-};
-
-bool CountSymbols(std::span<const uint8_t> scan, const HuffmanDecoder& dc, const HuffmanDecoder& ac,
-                  const Layout& layout, ScanSymbols* counts) {
-  ScanReader r(scan);
-  uint32_t left_in_interval = layout.interval;
-  uint8_t marker = JPEG_RST0;
-  for (uint64_t block = 0; block < layout.blocks; ++block) {
-    if (left_in_interval-- == 0) {
-      if (!r.NextInterval(marker)) return false;
-      marker = static_cast<uint8_t>(JPEG_RST0 + ((marker + 1) & 7));
-      left_in_interval = layout.interval - 1;
-    }
-    for (int k = 0; k < 64;) {  // k: the next coefficient, 0 the DC one
-      r.Fill();
-      const bool is_dc = k == 0;
-      const int code = (is_dc ? dc : ac).Decode(r);
-      const int symbol = code & 0xFF, run = symbol >> 4, size = is_dc ? symbol : symbol & 15;
-      if (code == 0 || !r.Skip((code >> 8) + size)) return false;  // the code, then `size` extra bits
-      if (is_dc) {
-        if (symbol >= kDcSymbols) return false;
-        ++counts->dc[symbol];
-        k = 1;
-        continue;
-      }
-      ++counts->ac[symbol];
-      if (size == 0 && run != 15) break;  // EOB
-      k += size == 0 ? 16 : run + 1;
-      if (k > 64 || (size == 0 && k == 64)) return false;
-    }
-  }
-  return r.AtEnd();
+// Bits of the magnitude of a non-zero coefficient or difference: its size category (T.81 F.1.2).
+int SizeOf(int v) {
+  return std::bit_width(static_cast<unsigned>(v < 0 ? -v : v));
 }
+
+// Bit k set when the k-th coefficient in zig-zag order, k >= 1, is not zero.
+uint64_t NonZeroAc(const int16_t (&zz)[64]) {
+#if defined(__SSE2__)
+  const __m128i zero = _mm_setzero_si128();
+  uint64_t zeros = 0;
+  for (int i = 0; i < 4; ++i) {  // 16 coefficients at a time; packing saturates, so non-zero stays so
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(zz + 16 * i));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(zz + 16 * i + 8));
+    const auto bits = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_packs_epi16(a, b), zero)));
+    zeros |= uint64_t{bits} << (16 * i);
+  }
+  return ~zeros & ~uint64_t{1};
+#else
+  uint64_t mask = 0;
+  for (int k = 1; k < 64; ++k) mask |= uint64_t{zz[k] != 0} << k;
+  return mask;
+#endif
+}
+
+class KeptBlocks {
+ public:
+  // Room for `blocks` blocks; the DC prediction restarts every `interval` of them. False when out of memory.
+  bool Begin(uint64_t blocks, uint32_t interval) {
+    if (blocks > capacity_) {
+      coefficients_.reset(new (std::nothrow) JCOEF[blocks * DCTSIZE2]);
+      capacity_ = coefficients_ ? blocks : 0;
+      if (!coefficients_) return false;
+    }
+    count_ = 0;
+    interval_ = interval;
+    dc_.fill(0);
+    ac_.fill(0);
+    return true;
+  }
+
+  // Keeps a block (in natural order, as libjpeg's entropy encoder receives it) and counts its symbols the
+  // way that encoder codes them (T.81 F.1.2): the DC difference's category; each non-zero AC coefficient
+  // as (run of zeros before it, size), runs of 16 zeros within as ZRL; EOB when zeros end the block.
+  bool Keep(const JCOEF* block) {
+    if (count_ == capacity_) return false;
+    JCOEF* kept = coefficients_.get() + count_ * DCTSIZE2;
+    std::memcpy(kept, block, sizeof(JCOEF) * DCTSIZE2);
+    const int previous_dc = count_ % interval_ == 0 ? 0 : last_dc_;
+    ++count_;
+    last_dc_ = block[0];
+    ++dc_[SizeOf(block[0] - previous_dc)];
+    int16_t zz[64];
+    for (int k = 0; k < 64; ++k) zz[k] = block[kZigzag[k]];
+    int last = 0;  // the last coefficient coded
+    for (uint64_t nonzero = NonZeroAc(zz); nonzero != 0; nonzero &= nonzero - 1) {
+      const int k = std::countr_zero(nonzero);
+      const int run = k - last - 1;
+      ac_[0xF0] += static_cast<unsigned>(run >> 4);
+      ++ac_[(run & 15) << 4 | SizeOf(zz[k])];
+      last = k;
+    }
+    if (last != 63) ++ac_[0x00];
+    return true;
+  }
+
+  uint64_t count() const { return count_; }
+  JBLOCKROW block(uint64_t i) { return reinterpret_cast<JBLOCKROW>(coefficients_.get() + i * DCTSIZE2); }
+  const SymbolCounts& dc() const { return dc_; }
+  const SymbolCounts& ac() const { return ac_; }
+
+ private:
+  std::unique_ptr<JCOEF[]> coefficients_;
+  uint64_t capacity_ = 0, count_ = 0;
+  uint32_t interval_ = 1;
+  int last_dc_ = 0;
+  SymbolCounts dc_{}, ac_{};
+};
 
 // ---------------------------------------------------------------------------------------------------------
 // libjpeg glue: an error manager that turns every error and warning into a longjmp, a destination that
@@ -711,9 +662,10 @@ struct JpegState {
   HuffmanMode mode = HuffmanMode::kAuto;
   JHUFF_TBL standard_dc{}, standard_ac{};
   CodeLengths standard_dc_lengths{}, standard_ac_lengths{};
-  HuffmanDecoder standard_dc_decoder, standard_ac_decoder;
-  Buffer encoded[2];            // what libjpeg writes with the standard and with optimised tables
-  std::vector<uint8_t> tables;  // flag byte and optimised tables
+  Buffer encoded;                // what libjpeg writes
+  KeptBlocks kept;               // the plane's quantised blocks, when optimising
+  std::vector<uint8_t> tables;   // flag byte and optimised tables
+  std::vector<uint8_t> scan;     // an optimised scan, while the standard one is coded to compare
   int decoder_quality = 0;      // quality of the quantisation table loaded into `decompress`
   std::vector<uint8_t> header, trailer, spare_rows;  // spare_rows: the closing row of blocks
 };
@@ -722,6 +674,7 @@ bool InitLibjpeg(JpegState* s) {
   if (setjmp(s->error.jump)) return false;
   s->compress.err = &s->error.pub;
   jpeg_create_compress(&s->compress);
+  s->compress.client_data = s;
   s->decompress.err = &s->error.pub;
   jpeg_create_decompress(&s->decompress);
   s->compress.in_color_space = JCS_GRAYSCALE;
@@ -750,15 +703,70 @@ void CopyTable(const JHUFF_TBL& from, JHUFF_TBL* to) {
   std::memcpy(to->huffval, from.huffval, sizeof(to->huffval));
 }
 
-// Codes `plane` with Huffman tables `dc` and `ac` as a complete JPEG stream, less the tables, into `out`.
-bool Compress(JpegState* s, const PlaneView& plane, int quality, unsigned restart_interval,
-              const JHUFF_TBL& dc, const JHUFF_TBL& ac, Buffer* out, size_t* size) {
+// libjpeg's entropy encoder while the DCT pass runs for optimised tables: it keeps each quantised block (an
+// MCU is one block: one component, one scan) and counts its symbols.
+boolean KeepBlock(j_compress_ptr c, JBLOCKROW* mcu) {
+  static_cast<JpegState*>(c->client_data)->kept.Keep(mcu[0][0]);
+  return TRUE;
+}
+
+// Bits the optimised tables save on `counts` against the standard ones.
+int64_t SavedBits(const SymbolCounts& counts, const CodeLengths& standard, const CodeLengths& optimised) {
+  int64_t saved = 0;
+  for (int s = 0; s < 256; ++s)
+    if (counts[s]) saved += static_cast<int64_t>(counts[s]) * (standard[s] - optimised[s]);
+  return saved;
+}
+
+// Bits of the codes and extra bits of `counts` (`size_mask`: what of a symbol is the extra bits' count).
+uint64_t CodedBits(const SymbolCounts& counts, const CodeLengths& lengths, int size_mask) {
+  uint64_t bits = 0;
+  for (int s = 0; s < 256; ++s) bits += counts[s] * static_cast<uint64_t>(lengths[s] + (s & size_mask));
+  return bits;
+}
+
+// Picks the tables for the kept blocks: the optimal ones for their symbols (written to s->tables, and to
+// `dc` and `ac` in libjpeg's form), except in auto mode when they would cost at least what they save.
+// `standard_bytes`: a lower bound on the scan with the standard tables (it leaves out padding and stuffing).
+bool ChooseOptimisedTables(JpegState* s, JHUFF_TBL* dc_table, JHUFF_TBL* ac_table, uint64_t* standard_bytes) {
+  const SymbolCounts& dc_counts = s->kept.dc();
+  const SymbolCounts& ac_counts = s->kept.ac();
+  *standard_bytes =
+      (CodedBits(dc_counts, s->standard_dc_lengths, 0xFF) + CodedBits(ac_counts, s->standard_ac_lengths, 0x0F)) /
+      8;
+  // DC category 0 and EOB must have codes (the decoder's closing row uses them), even when unused.
+  SymbolCounts dc_weights = dc_counts, ac_weights = ac_counts;
+  dc_weights[0] = std::max<uint64_t>(dc_weights[0], 1);
+  ac_weights[0x00] = std::max<uint64_t>(ac_weights[0x00], 1);
+  const CodeLengths dc = OptimalLengths(dc_weights), ac = OptimalLengths(ac_weights);
+  WriteTables(dc, ac, &s->tables);
+  const int64_t saved_bits =
+      SavedBits(dc_counts, s->standard_dc_lengths, dc) + SavedBits(ac_counts, s->standard_ac_lengths, ac);
+  if (s->mode == HuffmanMode::kAuto && saved_bits / 8 <= static_cast<int64_t>(s->tables.size())) return false;
+  TableFromLengths(dc, dc_table);
+  TableFromLengths(ac, ac_table);
+  return true;
+}
+
+struct Compressed {
+  size_t size = 0;              // bytes of the stream libjpeg wrote to s->encoded
+  bool optimised = false;       // its scan uses s->tables
+  uint64_t standard_bytes = 0;  // when optimised: a lower bound on the scan with the standard tables
+};
+
+// Codes `plane` as a complete JPEG stream, less the tables, into s->encoded: with the standard tables, or,
+// when `optimise`, with the tables ChooseOptimisedTables picks. Optimising runs the DCT once, as libjpeg's
+// own optimize_coding does: libjpeg's entropy encoder sits out the DCT pass while the blocks are kept and
+// counted, then codes the kept blocks with the tables chosen (start_pass derives them and resets its state),
+// so the scan is the one libjpeg would write with those tables from the plane.
+bool Compress(JpegState* s, const PlaneView& plane, int quality, unsigned restart_interval, bool optimise,
+              Compressed* out) {
   jpeg_compress_struct* c = &s->compress;
   if (setjmp(s->error.jump)) {
     jpeg_abort_compress(c);
     return false;
   }
-  s->sink.buffer = out;
+  s->sink.buffer = &s->encoded;
   s->sink.first_capacity = static_cast<size_t>(plane.width) * plane.height / 2 + 4096;
   c->dest = &s->sink.pub;
   c->image_width = plane.width;
@@ -771,13 +779,15 @@ bool Compress(JpegState* s, const PlaneView& plane, int quality, unsigned restar
   c->write_JFIF_header = FALSE;
   c->restart_interval = restart_interval;
   // Always: jpeg_set_defaults leaves Huffman tables that exist as they are, the last optimised ones too.
-  CopyTable(dc, c->dc_huff_tbl_ptrs[0]);
-  CopyTable(ac, c->ac_huff_tbl_ptrs[0]);
+  CopyTable(s->standard_dc, c->dc_huff_tbl_ptrs[0]);
+  CopyTable(s->standard_ac, c->ac_huff_tbl_ptrs[0]);
   jpeg_suppress_tables(c, TRUE);  // the tables would be stripped anyway
   // The plane is the component as the DCT takes it: raw data skips libjpeg's colour conversion and
   // downsampling, two copies of the plane that change nothing for one 8-bit component.
   c->raw_data_in = TRUE;
   jpeg_start_compress(c, FALSE);
+  const jpeg_entropy_encoder entropy = *c->entropy;
+  if (optimise) c->entropy->encode_mcu = KeepBlock;
   JSAMPROW rows[kBlock];
   JSAMPARRAY component = rows;
   while (c->next_scanline < c->image_height) {  // one row of blocks per call; libjpeg only reads the rows
@@ -785,8 +795,21 @@ bool Compress(JpegState* s, const PlaneView& plane, int quality, unsigned restar
       rows[i] = const_cast<JSAMPROW>(plane.data + static_cast<size_t>(c->next_scanline + i) * plane.width);
     jpeg_write_raw_data(c, &component, kBlock);
   }
+  if (optimise) {
+    JHUFF_TBL dc{}, ac{};
+    out->optimised = ChooseOptimisedTables(s, &dc, &ac, &out->standard_bytes);
+    if (out->optimised) {
+      CopyTable(dc, c->dc_huff_tbl_ptrs[0]);
+      CopyTable(ac, c->ac_huff_tbl_ptrs[0]);
+    }
+    entropy.start_pass(c, FALSE);
+    for (uint64_t i = 0; i < s->kept.count(); ++i) {
+      JBLOCKROW block = s->kept.block(i);
+      if (!c->entropy->encode_mcu(c, &block)) ERREXIT(c, JERR_CANT_SUSPEND);
+    }
+  }
   jpeg_finish_compress(c);
-  *size = s->sink.size;
+  out->size = s->sink.size;
   return true;
 }
 
@@ -954,8 +977,7 @@ Status JpegCreate(const Options& options, void** state) {
   CopyTable(*s->compress.ac_huff_tbl_ptrs[0], &s->standard_ac);
   s->standard_dc_lengths = LengthsFromTable(s->standard_dc);
   s->standard_ac_lengths = LengthsFromTable(s->standard_ac);
-  s->standard_dc_decoder.Build(s->standard_dc);
-  s->standard_ac_decoder.Build(s->standard_ac);
+  s->tables.reserve(1024);  // more than the longest description: no allocation inside the libjpeg calls
   *state = s.release();
   return Status::Ok();
 }
@@ -965,45 +987,6 @@ void JpegDestroy(void* state) {
   if (s == nullptr) return;
   DestroyLibjpeg(s);
   delete s;
-}
-
-// Bits the optimised tables save on `counts` against the standard ones.
-int64_t SavedBits(const SymbolCounts& counts, const CodeLengths& standard, const CodeLengths& optimised) {
-  int64_t saved = 0;
-  for (int s = 0; s < 256; ++s)
-    if (counts[s]) saved += static_cast<int64_t>(counts[s]) * (standard[s] - optimised[s]);
-  return saved;
-}
-
-// Codes the plane again with the optimal tables for the symbols of `standard` (its scan with the standard
-// tables), which go to s->tables. In auto mode, when the tables would cost at least what they save, it
-// leaves `optimised` empty instead.
-Status OptimiseTables(JpegState* s, const PlaneView& plane, int quality, const Layout& layout,
-                      std::span<const uint8_t> standard, std::span<const uint8_t>* optimised) {
-  ScanSymbols symbols;
-  if (!CountSymbols(standard, s->standard_dc_decoder, s->standard_ac_decoder, layout, &symbols))
-    return {FTC_ERROR_INTERNAL, "jpeg: cannot read back the scan libjpeg wrote"};
-  // DC category 0 and EOB must have codes (the decoder's closing row uses them), even when unused.
-  SymbolCounts dc_weights = symbols.dc, ac_weights = symbols.ac;
-  dc_weights[0] = std::max<uint64_t>(dc_weights[0], 1);
-  ac_weights[0x00] = std::max<uint64_t>(ac_weights[0x00], 1);
-  const CodeLengths dc = OptimalLengths(dc_weights), ac = OptimalLengths(ac_weights);
-  WriteTables(dc, ac, &s->tables);
-  const int64_t saved_bits =
-      SavedBits(symbols.dc, s->standard_dc_lengths, dc) + SavedBits(symbols.ac, s->standard_ac_lengths, ac);
-  if (s->mode == HuffmanMode::kAuto && saved_bits / 8 <= static_cast<int64_t>(s->tables.size()))
-    return Status::Ok();
-
-  // The same plane and settings give the same coefficients, so every symbol counted has a code.
-  JHUFF_TBL dc_table{}, ac_table{};
-  TableFromLengths(dc, &dc_table);
-  TableFromLengths(ac, &ac_table);
-  size_t size = 0;
-  if (!Compress(s, plane, quality, layout.encoder_interval(), dc_table, ac_table, &s->encoded[1], &size))
-    return LibjpegFailure(s, FTC_ERROR_BACKEND, "encoding");
-  *optimised = ScanOf(s->encoded[1], size);
-  if (optimised->empty()) return {FTC_ERROR_INTERNAL, "jpeg: libjpeg wrote an unexpected stream"};
-  return Status::Ok();
 }
 
 Status JpegEncode(void* state, const PlaneView& plane, const CodingParams& params,
@@ -1017,26 +1000,35 @@ Status JpegEncode(void* state, const PlaneView& plane, const CodingParams& param
     return InvalidArgument("jpeg: quality must be in 1..100, not " + std::to_string(params.quality));
   const Layout layout = LayoutOf(plane.width, plane.height);
 
-  size_t size = 0;
-  if (!Compress(s, plane, params.quality, layout.encoder_interval(), s->standard_dc, s->standard_ac,
-                &s->encoded[0], &size))
+  const bool optimise = s->mode != HuffmanMode::kStandard;
+  if (optimise && !s->kept.Begin(layout.blocks, layout.interval))
+    return {FTC_ERROR_OUT_OF_MEMORY, "jpeg: cannot keep the plane's blocks"};
+  Compressed coded;
+  if (!Compress(s, plane, params.quality, layout.encoder_interval(), optimise, &coded))
     return LibjpegFailure(s, FTC_ERROR_BACKEND, "encoding");
-  const std::span<const uint8_t> standard = ScanOf(s->encoded[0], size);
-  if (standard.empty()) return {FTC_ERROR_INTERNAL, "jpeg: libjpeg wrote an unexpected stream"};
-  std::span<const uint8_t> optimised;
-  if (s->mode != HuffmanMode::kStandard)
-    FTC_RETURN_IF_ERROR(OptimiseTables(s, plane, params.quality, layout, standard, &optimised));
+  if (optimise && s->kept.count() != layout.blocks)
+    return {FTC_ERROR_INTERNAL, "jpeg: libjpeg coded an unexpected number of blocks"};
+  std::span<const uint8_t> scan = ScanOf(s->encoded, coded.size);
+  if (scan.empty()) return {FTC_ERROR_INTERNAL, "jpeg: libjpeg wrote an unexpected stream"};
 
-  // auto keeps the tables only when they and their scan come out smaller (byte stuffing varies).
-  const bool with_tables = !optimised.empty() && (s->mode == HuffmanMode::kOptimized ||
-                                                  s->tables.size() + optimised.size() < standard.size());
-  if (!with_tables) {
-    payload->assign(standard.begin(), standard.end());
+  if (coded.optimised && s->mode == HuffmanMode::kAuto &&
+      s->tables.size() + scan.size() >= coded.standard_bytes) {
+    // A close call, which padding and byte stuffing decide: code the standard scan too and keep the smaller.
+    s->scan.assign(scan.begin(), scan.end());
+    if (!Compress(s, plane, params.quality, layout.encoder_interval(), false, &coded))
+      return LibjpegFailure(s, FTC_ERROR_BACKEND, "encoding");
+    scan = ScanOf(s->encoded, coded.size);
+    if (scan.empty()) return {FTC_ERROR_INTERNAL, "jpeg: libjpeg wrote an unexpected stream"};
+    coded.optimised = s->tables.size() + s->scan.size() < scan.size();
+    if (coded.optimised) scan = s->scan;
+  }
+  if (!coded.optimised) {
+    payload->assign(scan.begin(), scan.end());
     return Status::Ok();
   }
-  payload->resize(s->tables.size() + optimised.size());
+  payload->resize(s->tables.size() + scan.size());
   std::memcpy(payload->data(), s->tables.data(), s->tables.size());
-  std::memcpy(payload->data() + s->tables.size(), optimised.data(), optimised.size());
+  std::memcpy(payload->data() + s->tables.size(), scan.data(), scan.size());
   return Status::Ok();
 }
 
