@@ -207,8 +207,25 @@ std::pair<double, double> Timed(const Handle& handle, Step&& step) {
   return {std::chrono::duration<double>(wall).count(), 1e-9 * static_cast<double>(BackendNs(handle) - backend_before)};
 }
 
-// Runs the setting: warm-up runs, then timed runs until there are `repeats` of them and `min_time_s` has
-// passed. Each run encodes the input and decodes the file.
+// Timed runs of `step` after `warmup` untimed ones, until there are `repeats` of them and `min_time_s` has
+// passed: wall seconds of each, and the seconds spent inside the backend in all.
+template <typename Handle, typename Step>
+std::pair<std::vector<double>, double> Runs(const Handle& handle, Step&& step, const Plan& plan) {
+  for (int i = 0; i < plan.warmup; ++i) step();
+  std::vector<double> wall_s;
+  double elapsed = 0, backend = 0;
+  while (static_cast<int>(wall_s.size()) < plan.repeats || elapsed < plan.min_time_s) {
+    const auto [wall, inside] = Timed(handle, step);
+    wall_s.push_back(wall);
+    elapsed += wall;
+    backend += inside;
+  }
+  return {wall_s, backend};
+}
+
+// Runs the setting as zstd -b does: the encodes, then the decodes of the file, each phase with its own
+// warm-up runs. A device encodes tensor after tensor and a server decodes them, so each phase is timed as
+// the same call repeated (interleaving them would also time the allocator handing memory back and forth).
 Result Measure(const Input& in, Setting& setting, const Plan& plan) {
   const ftc_tensor view = in.tensor.View();
   ftc_stream_settings stream = ftc::DefaultStreamSettings();
@@ -220,25 +237,13 @@ Result Measure(const Input& in, Setting& setting, const Plan& plan) {
   Encoder encoder = CreateEncoder(setting.settings);
   Decoder decoder = Checked("decoder", [&] { return NewDecoder(plan.threads); });
   ftc::Bytes file;
-  const auto encode = [&] { file = Checked(in.source, [&] { return encoder.Encode(view); }); };
-  const auto decode = [&] { Checked(in.source, [&] { return decoder.Decode(file.span()); }); };
-  for (int i = 0; i < plan.warmup; ++i) {
-    encode();
-    decode();
-  }
-  std::vector<double> encode_s, decode_s;
-  double encode_total = 0, decode_total = 0, encode_backend = 0, decode_backend = 0;
-  for (double elapsed = 0; static_cast<int>(encode_s.size()) < plan.repeats || elapsed < plan.min_time_s;) {
-    const auto [encode_wall, encode_inside] = Timed(encoder, encode);
-    const auto [decode_wall, decode_inside] = Timed(decoder, decode);
-    encode_s.push_back(encode_wall);
-    decode_s.push_back(decode_wall);
-    encode_total += encode_wall;
-    decode_total += decode_wall;
-    encode_backend += encode_inside;
-    decode_backend += decode_inside;
-    elapsed += encode_wall + decode_wall;
-  }
+  const auto [encode_s, encode_backend] =
+      Runs(encoder, [&] { file = Checked(in.source, [&] { return encoder.Encode(view); }); }, plan);
+  const auto [decode_s, decode_backend] =
+      Runs(decoder, [&] { Checked(in.source, [&] { return decoder.Decode(file.span()); }); }, plan);
+  double encode_total = 0, decode_total = 0;
+  for (const double s : encode_s) encode_total += s;
+  for (const double s : decode_s) decode_total += s;
 
   const ftc_info info = Checked(in.source, [&] { return decoder.Info(file.span()); });
   Result r;
@@ -344,8 +349,8 @@ CommandSpec BenchSpec() {
   CommandSpec spec;
   spec.operands = "[IN.npy] [options]";
   spec.description =
-      "Measures each codec and setting on one tensor, like zstd -b: a few warm-up runs, then timed runs\n"
-      "of encode and decode; prints the median time per run, MB/s of the input, bytes, bits per element\n"
+      "Measures each codec and setting on one tensor, like zstd -b: encodes, then decodes, each a few\n"
+      "warm-up runs and then timed runs; prints the median time per run, MB/s of the input, bytes, bits per element\n"
       "and the share of the time spent inside the codec library's own calls (the rest is ftc's:\n"
       "statistics, quantise and tile, container, and their inverses). --codec, --quality and --bits take\n"
       "comma-separated lists: every combination is one setting. Without IN.npy the input is synthetic\n"
@@ -371,7 +376,7 @@ CommandSpec BenchSpec() {
       {"repeats", 'r', "R", Format("timed runs of each setting, at least 1 (default %d)", kDefaultRepeats)});
   spec.flags.push_back({"warmup", 0, "W", Format("untimed runs before them (default %d)", kDefaultWarmup)});
   spec.flags.push_back(
-      {"min-time", 0, "SEC", "keep running until the timed runs add up to at least SEC seconds (default 0)"});
+      {"min-time", 0, "SEC", "keep running until the timed runs of each phase (encode, decode) add up to at least SEC seconds (default 0)"});
   spec.flags.push_back(DtypeFlag());
   spec.flags.push_back(ThreadsFlag());
   spec.flags.push_back({"json", 0, "", "print one JSON object instead of the table"});
