@@ -14,11 +14,15 @@ Peers (docs/PERFORMANCE.md says what each side includes):
   to), and `ffmpeg` decodes the stream back to a raw file, which NumPy reads and dequantises. Compared with
   `ftc bench --codec h264` (x264 to encode, libavcodec to decode).
 
-Each side runs warm-up rounds, then `--repeats` timed rounds; the tables give medians per tensor and the
-ratio peer / ftc (higher: ftc faster). Batches: ftc codes the items on `--threads` workers (both cores by
-default), the peers one item after another.
+The two sides take turns: `--rounds` rounds, each of which times the peer and then ftc (warm-up runs, then
+`--repeats` timed runs per side), so that a change of load on a shared machine hits both. The tables give
+medians per tensor (over all the rounds) and the median of the rounds' ratios peer / ftc (higher: ftc
+faster). Batches: ftc codes the items on `--threads` workers (both cores by default), the peers one item
+after another. The tensor is synthetic (`features`, below) unless `--input` names a C×H×W or 1×C×H×W
+float32 .npy, such as a real model's features.
 
-    /usr/bin/python3 bench/peers/compare.py [--ftc build/bin/ftc] [--repeats 20] [--json OUT.json]
+    /usr/bin/python3 bench/peers/compare.py [--ftc build/bin/ftc] [--quality 50,90] [--rounds 5]
+                                            [--input X.npy] [--json OUT.json]
 """
 import argparse
 import io
@@ -176,8 +180,10 @@ def main():
     ap.add_argument("--ftc", default=os.environ.get("FTC_CLI", os.path.join(ROOT, "build", "bin", "ftc")))
     ap.add_argument("--shape", default="128x28x28", help="C×H×W of one tensor (default 128x28x28)")
     ap.add_argument("--batch", type=int, default=8, help="items of the batch case (default 8)")
-    ap.add_argument("--quality", type=int, default=90)
-    ap.add_argument("--repeats", type=int, default=20)
+    ap.add_argument("--quality", default="90", help="qualities, comma-separated (default 90)")
+    ap.add_argument("--input", help="a C×H×W or 1×C×H×W float32 .npy to use instead of the synthetic tensor")
+    ap.add_argument("--rounds", type=int, default=5, help="turns each side takes (default 5)")
+    ap.add_argument("--repeats", type=int, default=20, help="timed runs per side and round (default 20)")
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--threads", type=int, default=0, help="ftc's threads for the batch case (0: every core)")
     ap.add_argument("--seed", type=int, default=1)
@@ -185,58 +191,78 @@ def main():
     opts = ap.parse_args()
     if not os.access(opts.ftc, os.X_OK):
         sys.exit(f"compare.py: no ftc binary at {opts.ftc} (build it, or pass --ftc)")
+    if opts.input:
+        loaded = np.load(opts.input).astype(np.float32)
+        if loaded.ndim == 4 and loaded.shape[0] == 1:
+            loaded = loaded[0]
+        if loaded.ndim != 3:
+            sys.exit(f"compare.py: {opts.input} is not a C×H×W or 1×C×H×W tensor")
+        opts.shape = "x".join(str(d) for d in loaded.shape)
     c, h, w = (int(d) for d in opts.shape.split("x"))
     cores = os.cpu_count() or 1
     threads = opts.threads or cores
     rows = []
     with tempfile.TemporaryDirectory() as workdir:
-        single = features((1, c, h, w), opts.seed)
-        batch = features((opts.batch, c, h, w), opts.seed + 1)
+        single = loaded[None] if opts.input else features((1, c, h, w), opts.seed)
+        batch = np.repeat(single, opts.batch, axis=0) if opts.input else features((opts.batch, c, h, w), opts.seed + 1)
         paths = {}
         for name, t in (("single", single), ("batch", batch)):
             paths[name] = os.path.join(workdir, f"{name}.npy")
             np.save(paths[name], t)
         grid_rows, grid_cols = ftc_grid(opts.ftc, paths["single"], workdir)
         mosaic = Mosaic(grid_rows, grid_cols)
-        q = str(opts.quality)
-        cases = [
-            ("jpeg, huffman=standard", "single", 1, PillowJpeg(mosaic, opts.quality, False),
-             ["--codec", "jpeg", "--quality", q, "--options", "huffman=standard"]),
-            ("jpeg, huffman=auto / optimize", "single", 1, PillowJpeg(mosaic, opts.quality, True),
-             ["--codec", "jpeg", "--quality", q]),
-            (f"jpeg, huffman=standard, batch of {opts.batch}", "batch", threads,
-             PillowJpeg(mosaic, opts.quality, False),
-             ["--codec", "jpeg", "--quality", q, "--options", "huffman=standard"]),
-            (f"jpeg, huffman=auto / optimize, batch of {opts.batch}", "batch", threads,
-             PillowJpeg(mosaic, opts.quality, True), ["--codec", "jpeg", "--quality", q]),
-            ("h264 (x264), preset medium (ftc's default)", "single", 1,
-             FfmpegX264(mosaic, opts.quality, "medium", workdir),
-             ["--codec", "h264", "--encoder", "x264", "--quality", q]),
-            ("h264 (x264), preset ultrafast", "single", 1, FfmpegX264(mosaic, opts.quality, "ultrafast", workdir),
-             ["--codec", "h264", "--encoder", "x264", "--quality", q, "--options", "preset=ultrafast"]),
-        ]
+        cases = []
+        for q in opts.quality.split(","):
+            quality = int(q)
+            cases += [
+                (f"jpeg q{q}, huffman=standard", "single", 1, PillowJpeg(mosaic, quality, False),
+                 ["--codec", "jpeg", "--quality", q, "--options", "huffman=standard"]),
+                (f"jpeg q{q}, huffman=auto / optimize", "single", 1, PillowJpeg(mosaic, quality, True),
+                 ["--codec", "jpeg", "--quality", q]),
+                (f"jpeg q{q}, huffman=standard, batch of {opts.batch}", "batch", threads,
+                 PillowJpeg(mosaic, quality, False),
+                 ["--codec", "jpeg", "--quality", q, "--options", "huffman=standard"]),
+                (f"jpeg q{q}, huffman=auto / optimize, batch of {opts.batch}", "batch", threads,
+                 PillowJpeg(mosaic, quality, True), ["--codec", "jpeg", "--quality", q]),
+                (f"h264 q{q} (x264), preset medium (ftc's default)", "single", 1,
+                 FfmpegX264(mosaic, quality, "medium", workdir),
+                 ["--codec", "h264", "--encoder", "x264", "--quality", q]),
+                (f"h264 q{q} (x264), preset ultrafast", "single", 1,
+                 FfmpegX264(mosaic, quality, "ultrafast", workdir),
+                 ["--codec", "h264", "--encoder", "x264", "--quality", q, "--options", "preset=ultrafast"]),
+            ]
         for label, which, t, peer, flags in cases:
             tensor = single if which == "single" else batch
             items = tensor.shape[0]
-            peer_reps = max(3, opts.repeats // 4) if isinstance(peer, FfmpegX264) else opts.repeats
-            p_enc, p_dec, p_bytes = time_peer(peer, [x for x in tensor], peer_reps, opts.warmup)
-            r = ftc_bench(opts.ftc, paths[which], [*flags, "--threads", str(t)], opts.repeats, opts.warmup)
-            f_enc, f_dec = r["encode_ms"] / 1e3 / items, r["decode_ms"] / 1e3 / items
+            peer_reps = max(2, opts.repeats // 8) if isinstance(peer, FfmpegX264) else opts.repeats
+            p_enc, p_dec, f_enc, f_dec, enc_ratio, dec_ratio = [], [], [], [], [], []
+            for _ in range(opts.rounds):
+                pe, pd, p_bytes = time_peer(peer, [x for x in tensor], peer_reps, opts.warmup)
+                r = ftc_bench(opts.ftc, paths[which], [*flags, "--threads", str(t)], opts.repeats, opts.warmup)
+                fe, fd = r["encode_ms"] / 1e3 / items, r["decode_ms"] / 1e3 / items
+                p_enc.append(pe), p_dec.append(pd), f_enc.append(fe), f_dec.append(fd)
+                enc_ratio.append(pe / fe), dec_ratio.append(pd / fd)
+            med = statistics.median
             rows.append({
-                "case": label, "peer": peer.name, "items": items, "ftc_threads": t,
-                "peer_encode_ms": 1e3 * p_enc, "ftc_encode_ms": 1e3 * f_enc, "encode_ratio": p_enc / f_enc,
-                "peer_decode_ms": 1e3 * p_dec, "ftc_decode_ms": 1e3 * f_dec, "decode_ratio": p_dec / f_dec,
+                "case": label, "peer": peer.name, "items": items, "ftc_threads": t, "rounds": opts.rounds,
+                "peer_encode_ms": 1e3 * med(p_enc), "ftc_encode_ms": 1e3 * med(f_enc),
+                "encode_ratio": med(enc_ratio), "encode_ratio_min": min(enc_ratio),
+                "peer_decode_ms": 1e3 * med(p_dec), "ftc_decode_ms": 1e3 * med(f_dec),
+                "decode_ratio": med(dec_ratio), "decode_ratio_min": min(dec_ratio),
                 "peer_bytes": p_bytes, "ftc_bytes": r["bytes"] / items,
             })
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
-    print(f"{cpu}, {cores} cores; one tensor {opts.shape} float32, quality {opts.quality}; medians per tensor; "
-          f"ratio = peer / ftc (higher: ftc faster)\n")
-    print(f"{'case':45} {'peer':32} {'enc ms peer':>11} {'ftc':>8} {'ratio':>7} {'dec ms peer':>11} "
-          f"{'ftc':>8} {'ratio':>7} {'bytes peer':>10} {'ftc':>8}")
+    source = opts.input or "synthetic features"
+    print(f"{cpu}, {cores} cores; one tensor {opts.shape} float32 ({source}); {opts.rounds} rounds; medians per "
+          f"tensor; ratio = median over the rounds of peer / ftc (higher: ftc faster), lowest round in brackets\n")
+    print(f"{'case':49} {'peer':32} {'enc ms peer':>11} {'ftc':>8} {'ratio':>15} {'dec ms peer':>11} "
+          f"{'ftc':>8} {'ratio':>15} {'bytes peer':>10} {'ftc':>8}")
     for r in rows:
-        print(f"{r['case']:45} {r['peer']:32} {r['peer_encode_ms']:11.3f} {r['ftc_encode_ms']:8.3f} "
-              f"{r['encode_ratio']:7.2f} {r['peer_decode_ms']:11.3f} {r['ftc_decode_ms']:8.3f} "
-              f"{r['decode_ratio']:7.2f} {r['peer_bytes']:10.0f} {r['ftc_bytes']:8.0f}")
+        enc = f"{r['encode_ratio']:.2f} ({r['encode_ratio_min']:.2f})"
+        dec = f"{r['decode_ratio']:.2f} ({r['decode_ratio_min']:.2f})"
+        print(f"{r['case']:49} {r['peer']:32} {r['peer_encode_ms']:11.3f} {r['ftc_encode_ms']:8.3f} {enc:>15} "
+              f"{r['peer_decode_ms']:11.3f} {r['ftc_decode_ms']:8.3f} {dec:>15} {r['peer_bytes']:10.0f} "
+              f"{r['ftc_bytes']:8.0f}")
     if opts.json:
         with open(opts.json, "w") as f:
             json.dump({"cpu": cpu, "cores": cores, "shape": opts.shape, "quality": opts.quality,
