@@ -301,7 +301,9 @@ TEST(Jpeg, AutoOnCloseCalls) {
                  a = automatic.Encode(p, quality);
       ASSERT_TRUE(a == s || a == o);
       EXPECT_LE(a.size(), s.size());
-      if (a == o) EXPECT_LT(o.size(), s.size());
+      if (a == o) {
+        EXPECT_LT(o.size(), s.size());
+      }
       (CarriesTables(a) ? with_tables : without) += 1;
       std::vector<uint8_t> from_auto, from_standard;
       ASSERT_TRUE(automatic.Decode(a, quality, side, side, &from_auto).ok());
