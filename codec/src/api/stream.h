@@ -18,6 +18,10 @@ class StreamEncoder {
  public:
   // `clock`, when not null, times the backend's calls.
   StreamEncoder(const EncoderConfig& config, const StreamConfig& stream, BackendClock* clock = nullptr);
+  // Closes the backend on the clock too: closing a codec library's encoder is part of its cost.
+  ~StreamEncoder() { (void)TimeOn(clock_, [&] { coder_.End(); return Status::Ok(); }); }
+  StreamEncoder(const StreamEncoder&) = delete;
+  StreamEncoder& operator=(const StreamEncoder&) = delete;
 
   // Codes batch item `item` of `view` as the next frame and appends what it makes to `out`: at the first
   // frame the stream header, then the frame's packet. `rank` is how the caller sees a frame: 3 (C×H×W) or 4
@@ -49,6 +53,9 @@ class StreamDecoder {
   // `clock`, when not null, times the backend's calls.
   StreamDecoder(std::string implementation, uint64_t max_elements, BackendClock* clock = nullptr)
       : implementation_(std::move(implementation)), max_elements_(max_elements), clock_(clock) {}
+  ~StreamDecoder() { (void)TimeOn(clock_, [&] { coder_.End(); return Status::Ok(); }); }
+  StreamDecoder(const StreamDecoder&) = delete;
+  StreamDecoder& operator=(const StreamDecoder&) = delete;
 
   // Starts (or restarts) a stream at its header; decoding begins at the next key frame.
   Status Start(const Header& h);

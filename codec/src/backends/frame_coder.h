@@ -43,6 +43,8 @@ class FrameEncoder {
   // The backend's settings bytes: known after Begin for video backends, after the first Encode for image
   // backends, whose settings must then stay the same.
   const std::vector<uint8_t>& settings() const { return settings_; }
+  // Releases the backend's state (a codec library closes its encoder); Begin starts again.
+  void End() { state_.Reset(); }
 
  private:
   BackendState state_;
@@ -58,6 +60,8 @@ class FrameDecoder {
                const CodingParams& params);
   // Decodes one packet's payload; for an image backend `key` must be set (every frame stands alone).
   Status Decode(std::span<const uint8_t> payload, bool key, MutablePlane plane);
+  // Releases the backend's state (a codec library closes its decoder); Begin starts again.
+  void End() { state_.Reset(); }
 
  private:
   BackendState state_;
