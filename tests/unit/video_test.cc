@@ -451,6 +451,36 @@ TEST(Implementations, AreChosenByNameAndCapability) {
   }
 }
 
+// x264's and x265's own options pass through by name; unknown names, bad values and what ftc sets are refused.
+TEST(Implementations, LibraryOptionsPassThrough) {
+  struct Case {
+    const char* codec;
+    const char* implementation;
+    const char* option;  // changes the bitstream
+  };
+  for (const Case& c : {Case{"h264", "x264", "trellis=0,ref=1,8x8dct=0"}, Case{"hevc", "x265", "rd=1,rdoq-level=0"}}) {
+    if (!Built(c.codec, c.implementation, FTC_CAP_ENCODE) || !Built(c.codec, nullptr, FTC_CAP_DECODE)) continue;
+    SCOPED_TRACE(c.implementation);
+    const auto tensor = Sequence(3);
+    ftc_encoder_settings s = VideoSettings(c.codec, c.implementation);
+    const auto plain = test::EncodeOrDie(s, tensor);
+    s.options = c.option;
+    const auto tuned = test::EncodeOrDie(s, tensor);
+    EXPECT_NE(tuned, plain);
+    ftc::Decoder d;
+    EXPECT_EQ(d.Decode(tuned).shape(), d.Decode(plain).shape());
+    for (const char* refused : {"nosuch=1", "me=bogus", "bframes=2", "keyint=5", "no-repeat-headers=1"}) {
+      s.options = refused;
+      ftc_encoder* e = nullptr;
+      const char* message = nullptr;
+      EXPECT_EQ(ftc_encoder_create(&s, &e, &message), FTC_ERROR_INVALID_ARGUMENT) << refused;
+      const std::string name = std::string(refused).substr(0, std::string(refused).find('='));
+      EXPECT_NE(std::string(message).find(name), std::string::npos) << message;
+      ftc_encoder_destroy(e);
+    }
+  }
+}
+
 TEST(Implementations, VideoCodecsAreCodedInTheStreamFormOnly) {
   if (!Built("h264", nullptr, FTC_CAP_DECODE)) GTEST_SKIP() << "no h264 decoder";
   // A single-form file that names h264: rewrite a raw file's codec byte (and checksum).

@@ -67,8 +67,8 @@ std::vector<Flag> EncoderFlags() {
        Format("near-lossless bound in quantisation levels, for codecs that have one (default %d)",
               d.max_error)},
       {"options", 0, "K=V,...",
-       "codec-specific options, passed to the codec (an unknown key is an error), e.g. preset=fast for x264 "
-       "and x265"},
+       "codec-specific options, passed to the codec (an unknown key is an error), e.g. huffman=standard for "
+       "jpeg, preset=fast for x264 and x265, or their own options by name (trellis=0)"},
       {"encoder", 0, "IMPL",
        "which library encodes the codec when several can (h264: x264 or openh264; default: the first built)"},
       {"lossless", 0, "", "code the quantised levels exactly (raw, lossless; h264 by x264, hevc by x265)"},

@@ -4,8 +4,14 @@
 #define FTC_BACKENDS_VIDEO_H
 
 #include <cstdint>
+#include <functional>
+#include <initializer_list>
 #include <span>
+#include <string>
+#include <utility>
+#include <vector>
 
+#include "common/options.h"
 #include "common/status.h"
 
 namespace ftc {
@@ -28,6 +34,18 @@ inline constexpr int kFramesPerSecond = 125;
 // HEVC's 32×32 coding tree unit, x265's (see x265.cc).
 inline constexpr uint32_t kH264Align = 16;
 inline constexpr uint32_t kHevcAlign = 32;
+
+// Options of an encoder library (x264's and x265's own names, as their *_param_parse take them), passed
+// through by its backend.
+using LibraryOptions = std::vector<std::pair<std::string, std::string>>;
+
+// The options `options` holds that the backend did not take itself, for `library`'s parser: each is tried
+// with `parse` (the library's *_param_parse on a scratch copy of its settings: 0 when accepted, `bad_name`
+// for a name it does not know, anything else for a bad value). Names in `reserved` (what ftc sets itself,
+// compared without a "no-" prefix) are refused, as are unknown names and bad values, with a message.
+Status PassThroughOptions(const Options& options, const char* library, std::initializer_list<const char*> reserved,
+                          const std::function<int(const char* name, const char* value)>& parse, int bad_name,
+                          LibraryOptions* out);
 
 enum class NalSyntax { kH264, kHevc };
 

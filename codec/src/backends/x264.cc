@@ -6,7 +6,8 @@
 // without its SEI (the first one holds x264's version and option string, some 600 bytes no decoder needs).
 //
 // Options: preset=ultrafast..placebo (x264's presets; default medium), threads=N (sliced threads; default 1,
-// which keeps the output the same on every machine).
+// which keeps the output the same on every machine), and x264's own options by its names (x264_param_parse:
+// trellis=0, subme=9, ref=1, 8x8dct=0, ...), applied over the preset, except those ftc sets itself.
 #include <algorithm>
 #include <cstring>
 #include <memory>
@@ -22,9 +23,12 @@ extern "C" {
 namespace ftc {
 namespace {
 
+constexpr char kTune[] = "zerolatency,psnr";
+
 struct X264State {
   std::string preset = "medium";
   int threads = 1;
+  LibraryOptions library_options;
   x264_t* encoder = nullptr;
   x264_picture_t picture{};
   bool picture_allocated = false;
@@ -49,6 +53,20 @@ Status X264Create(const Options& options, void** state) {
     return InvalidArgument("x264: preset=" + s->preset +
                            " is not one of x264's presets (ultrafast .. placebo)");
   FTC_RETURN_IF_ERROR(options.GetInt("threads", 1, 64, &s->threads));
+  x264_param_t scratch;
+  if (x264_param_default_preset(&scratch, s->preset.c_str(), kTune) < 0)
+    return InvalidArgument("x264: unknown preset " + s->preset);
+  FTC_RETURN_IF_ERROR(PassThroughOptions(
+      options, "x264",
+      {"preset", "tune", "profile", "threads", "sliced-threads", "lookahead-threads", "sync-lookahead",
+       "bframes", "b-adapt", "b-pyramid", "b-bias", "keyint", "min-keyint", "scenecut", "intra-refresh",
+       "rc-lookahead", "qp", "crf", "crf-max", "bitrate", "vbv-maxrate", "vbv-bufsize", "vbv-init", "pass",
+       "stats", "input-csp", "input-res", "input-depth", "fps", "timebase", "annexb", "repeat-headers",
+       "log", "psnr", "ssim", "dump-yuv", "opencl", "opencl-clbin", "opencl-device", "open-gop",
+       "interlaced", "tff", "bff", "fake-interlaced", "pulldown", "frame-packing", "bluray-compat",
+       "avcintra-class", "avcintra-flavor", "stitchable", "aud", "nal-hrd", "filler", "force-cfr"},
+      [&](const char* name, const char* value) { return x264_param_parse(&scratch, name, value); },
+      X264_PARAM_BAD_NAME, &s->library_options));
   *state = s.release();
   return Status::Ok();
 }
@@ -62,8 +80,9 @@ Status X264BeginEncode(void* state, uint32_t width, uint32_t height, const Codin
   auto* s = static_cast<X264State*>(state);
   if (s->encoder) return {FTC_ERROR_INTERNAL, "x264: the stream has already begun"};
   x264_param_t p;
-  if (x264_param_default_preset(&p, s->preset.c_str(), "zerolatency,psnr") < 0)
+  if (x264_param_default_preset(&p, s->preset.c_str(), kTune) < 0)
     return InvalidArgument("x264: unknown preset " + s->preset);
+  for (const auto& [name, value] : s->library_options) x264_param_parse(&p, name.c_str(), value.c_str());
   p.i_log_level = X264_LOG_NONE;
   p.i_csp = X264_CSP_I400;
   p.i_width = static_cast<int>(width);
@@ -132,7 +151,8 @@ Status X264EncodeFrame(void* state, const PlaneView& plane, bool key, std::vecto
 extern const Backend kX264Backend = {
     {"h264", kBackendH264, FTC_CAP_ENCODE | FTC_CAP_QUALITY | FTC_CAP_VIDEO | FTC_CAP_LOSSLESS_MODE,
      kH264Align, "x264 " X264_POINTVER,
-     "H.264 4:0:0 High by x264, low delay; lossless in High 4:4:4 Predictive; options preset=, threads=",
+     "H.264 4:0:0 High by x264, low delay; lossless in High 4:4:4 Predictive; options preset=, threads=, and "
+     "x264's own by name",
      "x264"},
     true,
     X264Create,

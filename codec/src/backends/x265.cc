@@ -7,7 +7,9 @@
 // The coding tree unit is 32×32 for every stream: x265 requires one size per process, and a picture of at
 // least one unit, which the format's 32-pixel plane alignment guarantees.
 //
-// Options: preset=ultrafast..placebo (x265's presets; default medium).
+// Options: preset=ultrafast..placebo (x265's presets; default medium), and x265's own options by its names
+// (x265_param_parse: rd=6, rdoq-level=0, tu-intra-depth=4, ...), applied over the preset, except those ftc
+// sets itself.
 #include <algorithm>
 #include <climits>
 #include <memory>
@@ -21,8 +23,11 @@
 namespace ftc {
 namespace {
 
+constexpr char kTune[] = "zerolatency";
+
 struct X265State {
   std::string preset = "medium";
+  LibraryOptions library_options;
   x265_param* param = nullptr;
   x265_encoder* encoder = nullptr;
   x265_picture* picture = nullptr;
@@ -46,6 +51,22 @@ Status X265Create(const Options& options, void** state) {
   if (options.Get("preset", &s->preset) && !IsPreset(s->preset))
     return InvalidArgument("x265: preset=" + s->preset +
                            " is not one of x265's presets (ultrafast .. placebo)");
+  std::unique_ptr<x265_param, void (*)(x265_param*)> scratch(x265_param_alloc(), x265_param_free);
+  if (!scratch) return {FTC_ERROR_OUT_OF_MEMORY, "x265: out of memory"};
+  if (x265_param_default_preset(scratch.get(), s->preset.c_str(), kTune) < 0)
+    return InvalidArgument("x265: unknown preset " + s->preset);
+  FTC_RETURN_IF_ERROR(PassThroughOptions(
+      options, "x265",
+      {"preset", "tune", "profile", "pools", "numa-pools", "frame-threads", "lookahead-slices",
+       "lookahead-threads", "bframes", "b-adapt", "b-pyramid", "keyint", "min-keyint", "scenecut",
+       "scenecut-bias", "hist-scenecut", "radl", "open-gop", "rc-lookahead", "qp", "crf", "crf-max", "crf-min",
+       "bitrate", "vbv-maxrate", "vbv-bufsize", "vbv-init", "lossless", "pass", "stats", "input-csp",
+       "input-res", "input-depth", "output-depth", "fps", "annexb", "repeat-headers", "log-level", "psnr",
+       "ssim", "info", "hrd", "hash", "csv", "csv-log-level", "interlace", "field", "ctu", "aud", "eos",
+       "temporal-layers", "dolby-vision-profile", "uhd-bd", "idr-recovery-sei", "frame-dup", "recon",
+       "recon-depth", "analysis-save", "analysis-load", "dup-threshold", "max-ausize-factor"},
+      [&](const char* name, const char* value) { return x265_param_parse(scratch.get(), name, value); },
+      X265_PARAM_BAD_NAME, &s->library_options));
   *state = s.release();
   return Status::Ok();
 }
@@ -62,8 +83,9 @@ Status X265BeginEncode(void* state, uint32_t width, uint32_t height, const Codin
   s->picture = x265_picture_alloc();
   if (s->param == nullptr || s->picture == nullptr) return {FTC_ERROR_OUT_OF_MEMORY, "x265: out of memory"};
   x265_param* p = s->param;
-  if (x265_param_default_preset(p, s->preset.c_str(), "zerolatency") < 0)
+  if (x265_param_default_preset(p, s->preset.c_str(), kTune) < 0)
     return InvalidArgument("x265: unknown preset " + s->preset);
+  for (const auto& [name, value] : s->library_options) x265_param_parse(p, name.c_str(), value.c_str());
   p->logLevel = X265_LOG_NONE;
   p->internalCsp = X265_CSP_I400;
   p->sourceWidth = static_cast<int>(width);
@@ -135,7 +157,8 @@ Status X265EncodeFrame(void* state, const PlaneView& plane, bool key, std::vecto
 extern const Backend kX265Backend = {
     {"hevc", kBackendHevc, FTC_CAP_ENCODE | FTC_CAP_QUALITY | FTC_CAP_VIDEO | FTC_CAP_LOSSLESS_MODE,
      kHevcAlign, "x265 " FTC_X265_VERSION,
-     "HEVC 4:0:0 by x265, low delay; lossless with transquant bypass; option preset=", "x265"},
+     "HEVC 4:0:0 by x265, low delay; lossless with transquant bypass; options preset=, and x265's own by name",
+     "x265"},
     true,
     X265Create,
     nullptr,

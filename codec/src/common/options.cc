@@ -45,6 +45,14 @@ Status Options::GetInt(const std::string& key, int lo, int hi, int* value) const
   return Status::Ok();
 }
 
+std::vector<std::pair<std::string, std::string>> Options::TakeUnused() const {
+  std::vector<std::pair<std::string, std::string>> rest;
+  for (const auto& [key, value] : values_) {
+    if (used_.insert(key).second) rest.emplace_back(key, value);
+  }
+  return rest;
+}
+
 std::string Options::Unused() const {
   std::string names;
   for (const auto& [key, value] : values_) {

@@ -6,6 +6,8 @@
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "common/status.h"
 
@@ -20,6 +22,9 @@ class Options {
   Status GetInt(const std::string& key, int lo, int hi, int* value) const;
   // Comma-separated names of keys that no Get() asked for; empty when all were used.
   std::string Unused() const;
+  // The keys that no Get() asked for, with their values, in key order; marks them used. For a backend that
+  // passes what it does not take itself on to its codec library.
+  std::vector<std::pair<std::string, std::string>> TakeUnused() const;
 
  private:
   std::map<std::string, std::string> values_;
