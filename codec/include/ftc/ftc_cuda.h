@@ -27,10 +27,10 @@ struct CUstream_st; /* cudaStream_t is struct CUstream_st*: no CUDA header is ne
 /* 1 when this library was built with FTC_WITH_CUDA=ON and a CUDA device is present, else 0. */
 FTC_API int ftc_cuda_available(void);
 
-/* Decodes a .ftc file in the single form (image codecs: format version 1) into `device_out`, device memory of
- * `capacity` bytes that must hold N·C·H·W elements of the file's dtype (ftc_decoder_info says which). The
- * decoder (its max_elements and implementation) decodes the planes on the host; untiling and dequantising run
- * on the device. FTC_ERROR_UNSUPPORTED for the stream form (video codecs): decode it with ftc_decode. */
+/* Decodes a .ftc file, in the single form or the stream form (video codecs), into `device_out`, device memory
+ * of `capacity` bytes that must hold N·C·H·W elements of the file's dtype (ftc_decoder_info says which). The
+ * decoder (its max_elements and implementation) decodes the planes on the host, on the calling thread;
+ * untiling and dequantising run on the device, one kernel for each run of frames that share their ranges. */
 FTC_API ftc_result ftc_cuda_decode(ftc_decoder* decoder, const uint8_t* data, size_t size, void* device_out,
                                    size_t capacity, struct CUstream_st* stream, const char** message);
 

@@ -1,5 +1,7 @@
 // The decoder: container -> backend -> untile + dequantise (fused) -> tensor. Files in the single form decode
 // their items in parallel, files in the stream form frame after frame.
+#include "api/decoder.h"
+
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -168,6 +170,32 @@ Status Info(ftc_decoder* d, const uint8_t* data, size_t size, ftc_info* info) {
 }
 
 }  // namespace
+
+Status OpenFile(ftc_decoder* d, const uint8_t* data, size_t size, Parsed* parsed) {
+  return Open(d, data, size, parsed);
+}
+
+Status DecodePlanes(ftc_decoder* d, const Parsed& p,
+                    const std::function<Status(uint64_t item, const uint8_t* plane, const QuantParams& q)>& take) {
+  const Header& h = p.header;
+  if (IsStream(p)) {
+    StreamDecoder stream(d->implementation, d->max_elements, &d->clock);
+    FTC_RETURN_IF_ERROR(stream.Start(h));
+    for (size_t i = 0; i < p.packets.size(); ++i) {
+      FTC_RETURN_IF_ERROR(stream.DecodePlane(p.packets[i]));
+      FTC_RETURN_IF_ERROR(take(i, stream.plane().data(), stream.quant()));
+    }
+    return Status::Ok();
+  }
+  FTC_RETURN_IF_ERROR(d->states.Prepare(1));
+  std::vector<uint8_t> plane(h.grid.area());
+  for (uint64_t i = 0; i < h.shape.n; ++i) {
+    FTC_RETURN_IF_ERROR(DecodePlane(d, p, i, 0, plane.data()));
+    FTC_RETURN_IF_ERROR(take(i, plane.data(), h.quant));
+  }
+  return Status::Ok();
+}
+
 }  // namespace ftc
 
 extern "C" {

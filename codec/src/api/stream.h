@@ -68,6 +68,8 @@ class StreamDecoder {
   // not a key frame is skipped with FTC_ERROR_NEED_KEY_FRAME.
   Status DecodePlane(const Packet& p);
   const std::vector<uint8_t>& plane() const { return plane_; }
+  // The ranges in force: the header's, or those of the last key frame when each key frame has its own.
+  const QuantParams& quant() const { return quant_; }
   // DecodePlane, then the plane into item `item` of `values`, a tensor of the header's dtype made of C×H×W
   // frames.
   Status Decode(const Packet& p, void* values, uint64_t item);

@@ -1,8 +1,10 @@
 // The C API of ftc/ftc_cuda.h. In a library built without FTC_WITH_CUDA every entry point says so
 // (FTC_ERROR_UNSUPPORTED), so that callers can ask at run time instead of at build time.
+#include <cstring>
 #include <string>
 #include <vector>
 
+#include "api/decoder.h"
 #include "api/encoder.h"
 #include "api/handle.h"
 #include "api/settings.h"
@@ -79,47 +81,61 @@ std::vector<cuda::Channel> ChannelsOf(const QuantParams& q) {
   return out;
 }
 
+// Items quantised with the same ranges: every item of a file in the single form; in a stream, the frames
+// from one key frame that brings its own ranges to the next.
+struct Run {
+  uint64_t first = 0, count = 0;
+  QuantParams quant;
+};
+
 Status Decode(ftc_decoder* d, const uint8_t* data, size_t size, void* device_out, size_t capacity,
               cudaStream_t stream) {
   if (device_out == nullptr) return InvalidArgument("device_out is NULL");
-  ftc_info info;
-  if (const ftc_result r = ftc_decoder_info(d, data, size, &info); r != FTC_OK)
-    return {r, ftc_decoder_last_error(d)};
-  if (info.format_version != 1)
-    return {FTC_ERROR_UNSUPPORTED,
-            "ftc_cuda_decode takes files in the single form (format version 1); this one is "
-            "a stream (format version " +
-                std::to_string(info.format_version) + ")"};
   Parsed p;
-  FTC_RETURN_IF_ERROR(ParseFile({data, size}, FTC_MAX_ELEMENTS, &p));
+  FTC_RETURN_IF_ERROR(OpenFile(d, data, size, &p));
   const Header& h = p.header;
-  const uint64_t bytes = h.shape.elements() * ftc_dtype_size(h.dtype);
-  if (capacity < bytes)
+  const uint64_t item_bytes = h.shape.c * h.shape.h * h.shape.w * ftc_dtype_size(h.dtype);
+  if (capacity < h.shape.n * item_bytes)
     return InvalidArgument("the device buffer holds " + std::to_string(capacity) +
-                           " bytes; the tensor needs " + std::to_string(bytes));
+                           " bytes; the tensor needs " + std::to_string(h.shape.n * item_bytes));
   const Backend* b = nullptr;
   FTC_RETURN_IF_ERROR(PickDecoder(h, "", &b));
+
+  // The planes, decoded on the host.
   const uint64_t area = h.grid.area();
   std::vector<uint8_t> planes(h.shape.n * area);
-  for (uint64_t i = 0; i < h.shape.n; ++i) {
-    ftc_plane plane;
-    if (const ftc_result r = ftc_decode_mosaic(d, data, size, i, &plane); r != FTC_OK)
-      return {r, ftc_decoder_last_error(d)};
-    std::memcpy(planes.data() + i * area, plane.data, area);
-    ftc_plane_free(&plane);
+  std::vector<Run> runs;
+  FTC_RETURN_IF_ERROR(DecodePlanes(d, p, [&](uint64_t item, const uint8_t* plane, const QuantParams& q) {
+    std::memcpy(planes.data() + item * area, plane, area);
+    if (runs.empty() || runs.back().quant.lo != q.lo || runs.back().quant.hi != q.hi) runs.push_back({item, 0, q});
+    ++runs.back().count;
+    return Status::Ok();
+  }));
+
+  // Device memory: each run's channel table, the level map, the planes; then a kernel per run.
+  std::vector<cuda::Channel> channels;
+  std::vector<size_t> run_channels;  // where each run's table starts in `channels`
+  for (const Run& r : runs) {
+    run_channels.push_back(channels.size());
+    const std::vector<cuda::Channel> table = ChannelsOf(r.quant);
+    channels.insert(channels.end(), table.begin(), table.end());
   }
   const PixelMap map(h.quant.levels(), b->spread_levels);
-  const std::vector<cuda::Channel> channels = ChannelsOf(h.quant);
   const size_t channel_bytes = channels.size() * sizeof(cuda::Channel);
+  const size_t map_at = channel_bytes, planes_at = channel_bytes + 256;
   DeviceBuffer buffer(stream);
-  FTC_RETURN_IF_ERROR(buffer.Allocate(channel_bytes + 256 + planes.size()));
+  FTC_RETURN_IF_ERROR(buffer.Allocate(planes_at + planes.size()));
   FTC_RETURN_IF_ERROR(buffer.Upload(0, channels.data(), channel_bytes));
-  FTC_RETURN_IF_ERROR(buffer.Upload(channel_bytes, map.to_level, 256));
-  FTC_RETURN_IF_ERROR(buffer.Upload(channel_bytes + 256, planes.data(), planes.size()));
-  FTC_CUDA(cuda::LaunchDequantize(buffer.at<uint8_t>(channel_bytes + 256), h.shape.n,
-                                  LayoutOf(h.shape, h.grid), buffer.at<cuda::Channel>(0), h.quant.per_channel,
-                                  buffer.at<uint8_t>(channel_bytes), h.dtype, device_out, stream),
-           "untile and dequantise");
+  FTC_RETURN_IF_ERROR(buffer.Upload(map_at, map.to_level, 256));
+  FTC_RETURN_IF_ERROR(buffer.Upload(planes_at, planes.data(), planes.size()));
+  for (size_t k = 0; k < runs.size(); ++k) {
+    const Run& r = runs[k];
+    FTC_CUDA(cuda::LaunchDequantize(buffer.at<uint8_t>(planes_at + r.first * area), r.count,
+                                    LayoutOf(h.shape, h.grid), buffer.at<cuda::Channel>(0) + run_channels[k],
+                                    r.quant.per_channel, buffer.at<uint8_t>(map_at), h.dtype,
+                                    static_cast<uint8_t*>(device_out) + r.first * item_bytes, stream),
+             "untile and dequantise");
+  }
   return Status::Ok();
 }
 
