@@ -235,12 +235,13 @@ def main():
             tensor = single if which == "single" else batch
             items = tensor.shape[0]
             peer_reps = max(2, opts.repeats // 8) if isinstance(peer, FfmpegX264) else opts.repeats
-            p_enc, p_dec, f_enc, f_dec, enc_ratio, dec_ratio = [], [], [], [], [], []
+            p_enc, p_dec, f_enc, f_dec, enc_ratio, dec_ratio, f_inside = [], [], [], [], [], [], []
             for _ in range(opts.rounds):
                 pe, pd, p_bytes = time_peer(peer, [x for x in tensor], peer_reps, opts.warmup)
                 r = ftc_bench(opts.ftc, paths[which], [*flags, "--threads", str(t)], opts.repeats, opts.warmup)
                 fe, fd = r["encode_ms"] / 1e3 / items, r["decode_ms"] / 1e3 / items
                 p_enc.append(pe), p_dec.append(pd), f_enc.append(fe), f_dec.append(fd)
+                f_inside.append(fe * r["encode_backend_share"])
                 enc_ratio.append(pe / fe), dec_ratio.append(pd / fd)
             med = statistics.median
             rows.append({
@@ -250,6 +251,11 @@ def main():
                 "peer_decode_ms": 1e3 * med(p_dec), "ftc_decode_ms": 1e3 * med(f_dec),
                 "decode_ratio": med(dec_ratio), "decode_ratio_min": min(dec_ratio),
                 "peer_bytes": p_bytes, "ftc_bytes": r["bytes"] / items,
+                # Encode time inside the codec library (ftc's measure; the peer's is taken to be the same, as
+                # it runs the same library with the same settings) and the time around it on each side.
+                "codec_encode_ms": 1e3 * med(f_inside),
+                "ftc_around_ms": 1e3 * (med(f_enc) - med(f_inside)),
+                "peer_around_ms": 1e3 * (med(p_enc) - med(f_inside)),
             })
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     source = opts.input or "synthetic features"
@@ -263,6 +269,12 @@ def main():
         print(f"{r['case']:49} {r['peer']:32} {r['peer_encode_ms']:11.3f} {r['ftc_encode_ms']:8.3f} {enc:>15} "
               f"{r['peer_decode_ms']:11.3f} {r['ftc_decode_ms']:8.3f} {dec:>15} {r['peer_bytes']:10.0f} "
               f"{r['ftc_bytes']:8.0f}")
+    print("\nencode time around the codec library (the encode less ftc's time inside the library, which the peer")
+    print("spends too, running the same library with the same settings):")
+    for r in rows:
+        if r["items"] == 1 and "optimize" not in r["case"]:  # the same library work on both sides
+            print(f"  {r['case']:49} peer {r['peer_around_ms']:9.3f} ms  ftc {r['ftc_around_ms']:7.3f} ms  "
+                  f"ratio {r['peer_around_ms'] / r['ftc_around_ms']:8.1f}")
     if opts.json:
         with open(opts.json, "w") as f:
             json.dump({"cpu": cpu, "cores": cores, "shape": opts.shape, "quality": opts.quality,
