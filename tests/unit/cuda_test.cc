@@ -131,8 +131,8 @@ TEST(Cuda, DeviceMosaicIsTheHostsMosaic) {
   }
 }
 
-// A video stream whose key frames bring their own ranges decodes to the host's bytes too: one kernel per run of
-// frames with the same ranges.
+// A video stream whose key frames bring their own ranges decodes to the host's bytes too: one kernel per run
+// of frames with the same ranges.
 TEST(Cuda, StreamFormDecodesLikeTheHost) {
   SKIP_WITHOUT_GPU();
   for (const char* codec : {"h264", "hevc", "jpeg"}) {

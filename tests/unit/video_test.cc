@@ -451,15 +451,18 @@ TEST(Implementations, AreChosenByNameAndCapability) {
   }
 }
 
-// x264's and x265's own options pass through by name; unknown names, bad values and what ftc sets are refused.
+// x264's and x265's own options pass through by name; unknown names, bad values and what ftc sets are
+// refused.
 TEST(Implementations, LibraryOptionsPassThrough) {
   struct Case {
     const char* codec;
     const char* implementation;
     const char* option;  // changes the bitstream
   };
-  for (const Case& c : {Case{"h264", "x264", "trellis=0,ref=1,8x8dct=0"}, Case{"hevc", "x265", "rd=1,rdoq-level=0"}}) {
-    if (!Built(c.codec, c.implementation, FTC_CAP_ENCODE) || !Built(c.codec, nullptr, FTC_CAP_DECODE)) continue;
+  for (const Case& c :
+       {Case{"h264", "x264", "trellis=0,ref=1,8x8dct=0"}, Case{"hevc", "x265", "rd=1,rdoq-level=0"}}) {
+    if (!Built(c.codec, c.implementation, FTC_CAP_ENCODE) || !Built(c.codec, nullptr, FTC_CAP_DECODE))
+      continue;
     SCOPED_TRACE(c.implementation);
     const auto tensor = Sequence(3);
     ftc_encoder_settings s = VideoSettings(c.codec, c.implementation);

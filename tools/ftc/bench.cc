@@ -237,10 +237,10 @@ Result Measure(const Input& in, Setting& setting, const Plan& plan) {
   Encoder encoder = CreateEncoder(setting.settings);
   Decoder decoder = Checked("decoder", [&] { return NewDecoder(plan.threads); });
   ftc::Bytes file;
-  const auto [encode_s, encode_backend] =
-      Runs(encoder, [&] { file = Checked(in.source, [&] { return encoder.Encode(view); }); }, plan);
-  const auto [decode_s, decode_backend] =
-      Runs(decoder, [&] { Checked(in.source, [&] { return decoder.Decode(file.span()); }); }, plan);
+  const auto [encode_s, encode_backend] = Runs(
+      encoder, [&] { file = Checked(in.source, [&] { return encoder.Encode(view); }); }, plan);
+  const auto [decode_s, decode_backend] = Runs(
+      decoder, [&] { Checked(in.source, [&] { return decoder.Decode(file.span()); }); }, plan);
   double encode_total = 0, decode_total = 0;
   for (const double s : encode_s) encode_total += s;
   for (const double s : decode_s) decode_total += s;
@@ -350,7 +350,8 @@ CommandSpec BenchSpec() {
   spec.operands = "[IN.npy] [options]";
   spec.description =
       "Measures each codec and setting on one tensor, like zstd -b: encodes, then decodes, each a few\n"
-      "warm-up runs and then timed runs; prints the median time per run, MB/s of the input, bytes, bits per element\n"
+      "warm-up runs and then timed runs; prints the median time per run, MB/s of the input, bytes, bits per "
+      "element\n"
       "and the share of the time spent inside the codec library's own calls (the rest is ftc's:\n"
       "statistics, quantise and tile, container, and their inverses). --codec, --quality and --bits take\n"
       "comma-separated lists: every combination is one setting. Without IN.npy the input is synthetic\n"
@@ -375,8 +376,9 @@ CommandSpec BenchSpec() {
   spec.flags.push_back(
       {"repeats", 'r', "R", Format("timed runs of each setting, at least 1 (default %d)", kDefaultRepeats)});
   spec.flags.push_back({"warmup", 0, "W", Format("untimed runs before them (default %d)", kDefaultWarmup)});
-  spec.flags.push_back(
-      {"min-time", 0, "SEC", "keep running until the timed runs of each phase (encode, decode) add up to at least SEC seconds (default 0)"});
+  spec.flags.push_back({"min-time", 0, "SEC",
+                        "keep running until the timed runs of each phase (encode, decode) add up to at least "
+                        "SEC seconds (default 0)"});
   spec.flags.push_back(DtypeFlag());
   spec.flags.push_back(ThreadsFlag());
   spec.flags.push_back({"json", 0, "", "print one JSON object instead of the table"});

@@ -70,7 +70,8 @@ void PrintVersion() {
               FTC_VERSION_MINOR, FTC_VERSION_PATCH, ftc_version_string(), ftc_abi_version(),
               ftc_format_version());
   std::printf("%s\n", PngLibraryVersion().c_str());
-  std::printf("SIMD kernels: %s (FTC_CPU_LEVEL=scalar|sse4|avx2|avx512|neon sets a lower level)\n", ftc_cpu_level());
+  std::printf("SIMD kernels: %s (FTC_CPU_LEVEL=scalar|sse4|avx2|avx512|neon sets a lower level)\n",
+              ftc_cpu_level());
   std::printf("backends (codec, implementation), in preference order:\n");
   size_t name_width = 4, caps_width = 12, implementation_width = 4;
   for (size_t i = 0; i < ftc_backend_count(); ++i) {

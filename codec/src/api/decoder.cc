@@ -175,8 +175,9 @@ Status OpenFile(ftc_decoder* d, const uint8_t* data, size_t size, Parsed* parsed
   return Open(d, data, size, parsed);
 }
 
-Status DecodePlanes(ftc_decoder* d, const Parsed& p,
-                    const std::function<Status(uint64_t item, const uint8_t* plane, const QuantParams& q)>& take) {
+Status DecodePlanes(
+    ftc_decoder* d, const Parsed& p,
+    const std::function<Status(uint64_t item, const uint8_t* plane, const QuantParams& q)>& take) {
   const Header& h = p.header;
   if (IsStream(p)) {
     StreamDecoder stream(d->implementation, d->max_elements, &d->clock);

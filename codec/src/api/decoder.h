@@ -18,8 +18,9 @@ Status OpenFile(ftc_decoder* decoder, const uint8_t* data, size_t size, Parsed* 
 // Decodes the planes of an opened file, item by item in order, on the calling thread, and hands each to
 // `take` with the ranges it was quantised with (the file's, or in a stream the ones in force at that frame).
 // The plane is valid during the call only.
-Status DecodePlanes(ftc_decoder* decoder, const Parsed& parsed,
-                    const std::function<Status(uint64_t item, const uint8_t* plane, const QuantParams& q)>& take);
+Status DecodePlanes(
+    ftc_decoder* decoder, const Parsed& parsed,
+    const std::function<Status(uint64_t item, const uint8_t* plane, const QuantParams& q)>& take);
 
 }  // namespace ftc
 

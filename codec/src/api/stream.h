@@ -19,7 +19,12 @@ class StreamEncoder {
   // `clock`, when not null, times the backend's calls.
   StreamEncoder(const EncoderConfig& config, const StreamConfig& stream, BackendClock* clock = nullptr);
   // Closes the backend on the clock too: closing a codec library's encoder is part of its cost.
-  ~StreamEncoder() { (void)TimeOn(clock_, [&] { coder_.End(); return Status::Ok(); }); }
+  ~StreamEncoder() {
+    (void)TimeOn(clock_, [&] {
+      coder_.End();
+      return Status::Ok();
+    });
+  }
   StreamEncoder(const StreamEncoder&) = delete;
   StreamEncoder& operator=(const StreamEncoder&) = delete;
 
@@ -53,7 +58,12 @@ class StreamDecoder {
   // `clock`, when not null, times the backend's calls.
   StreamDecoder(std::string implementation, uint64_t max_elements, BackendClock* clock = nullptr)
       : implementation_(std::move(implementation)), max_elements_(max_elements), clock_(clock) {}
-  ~StreamDecoder() { (void)TimeOn(clock_, [&] { coder_.End(); return Status::Ok(); }); }
+  ~StreamDecoder() {
+    (void)TimeOn(clock_, [&] {
+      coder_.End();
+      return Status::Ok();
+    });
+  }
   StreamDecoder(const StreamDecoder&) = delete;
   StreamDecoder& operator=(const StreamDecoder&) = delete;
 

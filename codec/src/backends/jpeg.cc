@@ -481,6 +481,7 @@ class KeptBlocks {
       if (!coefficients_) return false;
     }
     count_ = 0;
+    dropped_ = false;
     interval_ = interval;
     dc_.fill(0);
     ac_.fill(0);
@@ -489,9 +490,13 @@ class KeptBlocks {
 
   // Keeps a block (in natural order, as libjpeg's entropy encoder receives it) and counts its symbols the
   // way that encoder codes them (T.81 F.1.2): the DC difference's category; each non-zero AC coefficient
-  // as (run of zeros before it, size), runs of 16 zeros within as ZRL; EOB when zeros end the block.
-  bool Keep(const JCOEF* block) {
-    if (count_ == capacity_) return false;
+  // as (run of zeros before it, size), runs of 16 zeros within as ZRL; EOB when zeros end the block. A
+  // block beyond the room Begin made is dropped, which count() then shows.
+  void Keep(const JCOEF* block) {
+    if (count_ == capacity_) {
+      dropped_ = true;
+      return;
+    }
     JCOEF* kept = coefficients_.get() + count_ * DCTSIZE2;
     std::memcpy(kept, block, sizeof(JCOEF) * DCTSIZE2);
     const int previous_dc = count_ % interval_ == 0 ? 0 : last_dc_;
@@ -509,10 +514,10 @@ class KeptBlocks {
       last = k;
     }
     if (last != 63) ++ac_[0x00];
-    return true;
   }
 
-  uint64_t count() const { return count_; }
+  // Blocks kept, if none was dropped; else more than there is room for.
+  uint64_t count() const { return dropped_ ? capacity_ + 1 : count_; }
   JBLOCKROW block(uint64_t i) { return reinterpret_cast<JBLOCKROW>(coefficients_.get() + i * DCTSIZE2); }
   const SymbolCounts& dc() const { return dc_; }
   const SymbolCounts& ac() const { return ac_; }
@@ -520,6 +525,7 @@ class KeptBlocks {
  private:
   std::unique_ptr<JCOEF[]> coefficients_;
   uint64_t capacity_ = 0, count_ = 0;
+  bool dropped_ = false;
   uint32_t interval_ = 1;
   int last_dc_ = 0;
   SymbolCounts dc_{}, ac_{};
@@ -662,10 +668,10 @@ struct JpegState {
   HuffmanMode mode = HuffmanMode::kAuto;
   JHUFF_TBL standard_dc{}, standard_ac{};
   CodeLengths standard_dc_lengths{}, standard_ac_lengths{};
-  Buffer encoded;                // what libjpeg writes
-  KeptBlocks kept;               // the plane's quantised blocks, when optimising
-  std::vector<uint8_t> tables;   // flag byte and optimised tables
-  std::vector<uint8_t> scan;     // an optimised scan, while the standard one is coded to compare
+  Buffer encoded;               // what libjpeg writes
+  KeptBlocks kept;              // the plane's quantised blocks, when optimising
+  std::vector<uint8_t> tables;  // flag byte and optimised tables
+  std::vector<uint8_t> scan;    // an optimised scan, while the standard one is coded to compare
   int decoder_quality = 0;      // quality of the quantisation table loaded into `decompress`
   std::vector<uint8_t> header, trailer, spare_rows;  // spare_rows: the closing row of blocks
 };
@@ -731,9 +737,9 @@ uint64_t CodedBits(const SymbolCounts& counts, const CodeLengths& lengths, int s
 bool ChooseOptimisedTables(JpegState* s, JHUFF_TBL* dc_table, JHUFF_TBL* ac_table, uint64_t* standard_bytes) {
   const SymbolCounts& dc_counts = s->kept.dc();
   const SymbolCounts& ac_counts = s->kept.ac();
-  *standard_bytes =
-      (CodedBits(dc_counts, s->standard_dc_lengths, 0xFF) + CodedBits(ac_counts, s->standard_ac_lengths, 0x0F)) /
-      8;
+  *standard_bytes = (CodedBits(dc_counts, s->standard_dc_lengths, 0xFF) +
+                     CodedBits(ac_counts, s->standard_ac_lengths, 0x0F)) /
+                    8;
   // DC category 0 and EOB must have codes (the decoder's closing row uses them), even when unused.
   SymbolCounts dc_weights = dc_counts, ac_weights = ac_counts;
   dc_weights[0] = std::max<uint64_t>(dc_weights[0], 1);
@@ -749,9 +755,10 @@ bool ChooseOptimisedTables(JpegState* s, JHUFF_TBL* dc_table, JHUFF_TBL* ac_tabl
 }
 
 struct Compressed {
-  size_t size = 0;              // bytes of the stream libjpeg wrote to s->encoded
-  bool optimised = false;       // its scan uses s->tables
-  uint64_t standard_bytes = 0;  // when optimised: a lower bound on the scan with the standard tables
+  size_t size = 0;               // bytes of the stream libjpeg wrote to s->encoded
+  bool kept_every_block = true;  // when optimising: libjpeg handed over each block of the plane once
+  bool optimised = false;        // its scan uses s->tables
+  uint64_t standard_bytes = 0;   // when optimised: a lower bound on the scan with the standard tables
 };
 
 // Codes `plane` as a complete JPEG stream, less the tables, into s->encoded: with the standard tables, or,
@@ -796,12 +803,18 @@ bool Compress(JpegState* s, const PlaneView& plane, int quality, unsigned restar
     jpeg_write_raw_data(c, &component, kBlock);
   }
   if (optimise) {
+    if (s->kept.count() != static_cast<uint64_t>(plane.width / kBlock) * (plane.height / kBlock)) {
+      jpeg_abort_compress(c);
+      out->kept_every_block = false;
+      return true;
+    }
     JHUFF_TBL dc{}, ac{};
     out->optimised = ChooseOptimisedTables(s, &dc, &ac, &out->standard_bytes);
     if (out->optimised) {
       CopyTable(dc, c->dc_huff_tbl_ptrs[0]);
       CopyTable(ac, c->ac_huff_tbl_ptrs[0]);
     }
+    c->entropy->encode_mcu = entropy.encode_mcu;
     entropy.start_pass(c, FALSE);
     for (uint64_t i = 0; i < s->kept.count(); ++i) {
       JBLOCKROW block = s->kept.block(i);
@@ -1006,8 +1019,8 @@ Status JpegEncode(void* state, const PlaneView& plane, const CodingParams& param
   Compressed coded;
   if (!Compress(s, plane, params.quality, layout.encoder_interval(), optimise, &coded))
     return LibjpegFailure(s, FTC_ERROR_BACKEND, "encoding");
-  if (optimise && s->kept.count() != layout.blocks)
-    return {FTC_ERROR_INTERNAL, "jpeg: libjpeg coded an unexpected number of blocks"};
+  if (!coded.kept_every_block)
+    return {FTC_ERROR_INTERNAL, "jpeg: libjpeg handed over an unexpected number of blocks"};
   std::span<const uint8_t> scan = ScanOf(s->encoded, coded.size);
   if (scan.empty()) return {FTC_ERROR_INTERNAL, "jpeg: libjpeg wrote an unexpected stream"};
 

@@ -6,7 +6,8 @@
 
 namespace ftc {
 
-Status PassThroughOptions(const Options& options, const char* library, std::initializer_list<const char*> reserved,
+Status PassThroughOptions(const Options& options, const char* library,
+                          std::initializer_list<const char*> reserved,
                           const std::function<int(const char* name, const char* value)>& parse, int bad_name,
                           LibraryOptions* out) {
   out->clear();
@@ -15,11 +16,13 @@ Status PassThroughOptions(const Options& options, const char* library, std::init
     std::replace(base.begin(), base.end(), '_', '-');
     if (base.rfind("no-", 0) == 0) base.erase(0, 3);
     if (std::find(reserved.begin(), reserved.end(), base) != reserved.end())
-      return InvalidArgument(std::string(library) + ": option " + name +
-                             " is ftc's to set (the stream's shape, timing, rate control, threads and headers)");
+      return InvalidArgument(
+          std::string(library) + ": option " + name +
+          " is ftc's to set (the stream's shape, timing, rate control, threads and headers)");
     const int r = parse(name.c_str(), value.c_str());
     if (r == bad_name) return InvalidArgument(std::string(library) + ": unknown option " + name);
-    if (r != 0) return InvalidArgument(std::string(library) + ": bad value for " + name + ": '" + value + "'");
+    if (r != 0)
+      return InvalidArgument(std::string(library) + ": bad value for " + name + ": '" + value + "'");
     out->emplace_back(std::move(name), std::move(value));
   }
   return Status::Ok();

@@ -107,7 +107,8 @@ Status Decode(ftc_decoder* d, const uint8_t* data, size_t size, void* device_out
   std::vector<Run> runs;
   FTC_RETURN_IF_ERROR(DecodePlanes(d, p, [&](uint64_t item, const uint8_t* plane, const QuantParams& q) {
     std::memcpy(planes.data() + item * area, plane, area);
-    if (runs.empty() || runs.back().quant.lo != q.lo || runs.back().quant.hi != q.hi) runs.push_back({item, 0, q});
+    if (runs.empty() || runs.back().quant.lo != q.lo || runs.back().quant.hi != q.hi)
+      runs.push_back({item, 0, q});
     ++runs.back().count;
     return Status::Ok();
   }));
