@@ -350,10 +350,9 @@ CommandSpec BenchSpec() {
   spec.operands = "[IN.npy] [options]";
   spec.description =
       "Measures each codec and setting on one tensor, like zstd -b: encodes, then decodes, each a few\n"
-      "warm-up runs and then timed runs; prints the median time per run, MB/s of the input, bytes, bits per "
-      "element\n"
-      "and the share of the time spent inside the codec library's own calls (the rest is ftc's:\n"
-      "statistics, quantise and tile, container, and their inverses). --codec, --quality and --bits take\n"
+      "warm-up runs and then timed runs; prints the median time per run, MB/s of the input, bytes, bits\n"
+      "per element and the share of the time spent inside the codec library's own calls (the rest is\n"
+      "ftc's: statistics, quantise and tile, container, and their inverses). --codec, --quality and --bits take\n"
       "comma-separated lists: every combination is one setting. Without IN.npy the input is synthetic\n"
       "(--shape, --dist, --seed).\n"
       "--json prints one JSON object: input, threads, warmup and a \"results\" array with one object per\n"
