@@ -6,8 +6,7 @@
 
 namespace ftc {
 
-Status PassThroughOptions(const Options& options, const char* library,
-                          std::initializer_list<const char*> reserved,
+Status PassThroughOptions(const Options& options, const char* library, std::span<const char* const> reserved,
                           const std::function<int(const char* name, const char* value)>& parse, int bad_name,
                           LibraryOptions* out) {
   out->clear();
@@ -27,6 +26,7 @@ Status PassThroughOptions(const Options& options, const char* library,
   }
   return Status::Ok();
 }
+
 namespace {
 
 // The position of the next 00 00 01 at or after `from`, or the packet's size.

@@ -5,7 +5,6 @@
 
 #include <cstdint>
 #include <functional>
-#include <initializer_list>
 #include <span>
 #include <string>
 #include <utility>
@@ -43,8 +42,7 @@ using LibraryOptions = std::vector<std::pair<std::string, std::string>>;
 // with `parse` (the library's *_param_parse on a scratch copy of its settings: 0 when accepted, `bad_name`
 // for a name it does not know, anything else for a bad value). Names in `reserved` (what ftc sets itself,
 // compared without a "no-" prefix) are refused, as are unknown names and bad values, with a message.
-Status PassThroughOptions(const Options& options, const char* library,
-                          std::initializer_list<const char*> reserved,
+Status PassThroughOptions(const Options& options, const char* library, std::span<const char* const> reserved,
                           const std::function<int(const char* name, const char* value)>& parse, int bad_name,
                           LibraryOptions* out);
 

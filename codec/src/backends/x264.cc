@@ -47,6 +47,19 @@ bool IsPreset(const std::string& name) {
   return false;
 }
 
+// What ftc sets itself, which x264's own options may not change: the picture's shape, format and timing,
+// the frame types, lookahead, rate control, threads, headers and SEI, interlacing, logging.
+// clang-format off
+constexpr const char* kFtcsOwn[] = {
+    "preset", "tune", "profile", "threads", "sliced-threads", "lookahead-threads", "sync-lookahead",
+    "bframes", "b-adapt", "b-pyramid", "b-bias", "keyint", "min-keyint", "scenecut", "intra-refresh",
+    "rc-lookahead", "qp", "crf", "crf-max", "bitrate", "vbv-maxrate", "vbv-bufsize", "vbv-init", "pass",
+    "stats", "input-csp", "input-res", "input-depth", "fps", "timebase", "annexb", "repeat-headers", "log",
+    "psnr", "ssim", "dump-yuv", "opencl", "opencl-clbin", "opencl-device", "open-gop", "interlaced", "tff",
+    "bff", "fake-interlaced", "pulldown", "frame-packing", "bluray-compat", "avcintra-class",
+    "avcintra-flavor", "stitchable", "aud", "nal-hrd", "filler", "force-cfr"};
+// clang-format on
+
 Status X264Create(const Options& options, void** state) {
   auto s = std::make_unique<X264State>();
   if (options.Get("preset", &s->preset) && !IsPreset(s->preset))
@@ -57,61 +70,7 @@ Status X264Create(const Options& options, void** state) {
   if (x264_param_default_preset(&scratch, s->preset.c_str(), kTune) < 0)
     return InvalidArgument("x264: unknown preset " + s->preset);
   FTC_RETURN_IF_ERROR(PassThroughOptions(
-      options, "x264",
-      {"preset",
-       "tune",
-       "profile",
-       "threads",
-       "sliced-threads",
-       "lookahead-threads",
-       "sync-lookahead",
-       "bframes",
-       "b-adapt",
-       "b-pyramid",
-       "b-bias",
-       "keyint",
-       "min-keyint",
-       "scenecut",
-       "intra-refresh",
-       "rc-lookahead",
-       "qp",
-       "crf",
-       "crf-max",
-       "bitrate",
-       "vbv-maxrate",
-       "vbv-bufsize",
-       "vbv-init",
-       "pass",
-       "stats",
-       "input-csp",
-       "input-res",
-       "input-depth",
-       "fps",
-       "timebase",
-       "annexb",
-       "repeat-headers",
-       "log",
-       "psnr",
-       "ssim",
-       "dump-yuv",
-       "opencl",
-       "opencl-clbin",
-       "opencl-device",
-       "open-gop",
-       "interlaced",
-       "tff",
-       "bff",
-       "fake-interlaced",
-       "pulldown",
-       "frame-packing",
-       "bluray-compat",
-       "avcintra-class",
-       "avcintra-flavor",
-       "stitchable",
-       "aud",
-       "nal-hrd",
-       "filler",
-       "force-cfr"},
+      options, "x264", kFtcsOwn,
       [&](const char* name, const char* value) { return x264_param_parse(&scratch, name, value); },
       X264_PARAM_BAD_NAME, &s->library_options));
   *state = s.release();

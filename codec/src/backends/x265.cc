@@ -46,6 +46,20 @@ bool IsPreset(const std::string& name) {
   return false;
 }
 
+// What ftc sets itself, which x265's own options may not change: the picture's shape, format and timing,
+// the frame types, lookahead, rate control, threads, headers and SEI, interlacing, logging.
+// clang-format off
+constexpr const char* kFtcsOwn[] = {
+    "preset", "tune", "profile", "pools", "numa-pools", "frame-threads", "lookahead-slices",
+    "lookahead-threads", "bframes", "b-adapt", "b-pyramid", "keyint", "min-keyint", "scenecut",
+    "scenecut-bias", "hist-scenecut", "radl", "open-gop", "rc-lookahead", "qp", "crf", "crf-max", "crf-min",
+    "bitrate", "vbv-maxrate", "vbv-bufsize", "vbv-init", "lossless", "pass", "stats", "input-csp",
+    "input-res", "input-depth", "output-depth", "fps", "annexb", "repeat-headers", "log-level", "psnr",
+    "ssim", "info", "hrd", "hash", "csv", "csv-log-level", "interlace", "field", "ctu", "aud", "eos",
+    "temporal-layers", "dolby-vision-profile", "uhd-bd", "idr-recovery-sei", "frame-dup", "recon",
+    "recon-depth", "analysis-save", "analysis-load", "dup-threshold", "max-ausize-factor"};
+// clang-format on
+
 Status X265Create(const Options& options, void** state) {
   auto s = std::make_unique<X265State>();
   if (options.Get("preset", &s->preset) && !IsPreset(s->preset))
@@ -56,68 +70,7 @@ Status X265Create(const Options& options, void** state) {
   if (x265_param_default_preset(scratch.get(), s->preset.c_str(), kTune) < 0)
     return InvalidArgument("x265: unknown preset " + s->preset);
   FTC_RETURN_IF_ERROR(PassThroughOptions(
-      options, "x265",
-      {"preset",
-       "tune",
-       "profile",
-       "pools",
-       "numa-pools",
-       "frame-threads",
-       "lookahead-slices",
-       "lookahead-threads",
-       "bframes",
-       "b-adapt",
-       "b-pyramid",
-       "keyint",
-       "min-keyint",
-       "scenecut",
-       "scenecut-bias",
-       "hist-scenecut",
-       "radl",
-       "open-gop",
-       "rc-lookahead",
-       "qp",
-       "crf",
-       "crf-max",
-       "crf-min",
-       "bitrate",
-       "vbv-maxrate",
-       "vbv-bufsize",
-       "vbv-init",
-       "lossless",
-       "pass",
-       "stats",
-       "input-csp",
-       "input-res",
-       "input-depth",
-       "output-depth",
-       "fps",
-       "annexb",
-       "repeat-headers",
-       "log-level",
-       "psnr",
-       "ssim",
-       "info",
-       "hrd",
-       "hash",
-       "csv",
-       "csv-log-level",
-       "interlace",
-       "field",
-       "ctu",
-       "aud",
-       "eos",
-       "temporal-layers",
-       "dolby-vision-profile",
-       "uhd-bd",
-       "idr-recovery-sei",
-       "frame-dup",
-       "recon",
-       "recon-depth",
-       "analysis-save",
-       "analysis-load",
-       "dup-threshold",
-       "max-ausize-factor"},
+      options, "x265", kFtcsOwn,
       [&](const char* name, const char* value) { return x265_param_parse(scratch.get(), name, value); },
       X265_PARAM_BAD_NAME, &s->library_options));
   *state = s.release();
