@@ -188,7 +188,12 @@ def main():
     ap.add_argument("--threads", type=int, default=0, help="ftc's threads for the batch case (0: every core)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json", help="also write the results to this file")
+    ap.add_argument("--check", action="store_true",
+                    help="a quick run for the test suite: one round of one timed run at quality 50, batch of 2; "
+                         "fails unless both sides make streams of nearly the same size (like for like)")
     opts = ap.parse_args()
+    if opts.check:
+        opts.rounds, opts.repeats, opts.warmup, opts.batch, opts.quality = 1, 1, 0, 2, "50"
     if not os.access(opts.ftc, os.X_OK):
         sys.exit(f"compare.py: no ftc binary at {opts.ftc} (build it, or pass --ftc)")
     if opts.input:
@@ -275,6 +280,12 @@ def main():
         if r["items"] == 1 and "optimize" not in r["case"]:  # the same library work on both sides
             print(f"  {r['case']:49} peer {r['peer_around_ms']:9.3f} ms  ftc {r['ftc_around_ms']:7.3f} ms  "
                   f"ratio {r['peer_around_ms'] / r['ftc_around_ms']:8.1f}")
+    if opts.check:
+        # The same pipeline on both sides: the payloads differ by the peers' file headers only (JFIF, about 300
+        # bytes; x264's SEI, about 600) and by encoder details, a few percent at most.
+        unlike = [r["case"] for r in rows if abs(r["peer_bytes"] - r["ftc_bytes"]) > 0.06 * r["ftc_bytes"] + 700]
+        if unlike:
+            sys.exit("compare.py: the two sides' sizes differ too much (not like for like): " + ", ".join(unlike))
     if opts.json:
         with open(opts.json, "w") as f:
             json.dump({"cpu": cpu, "cores": cores, "shape": opts.shape, "quality": opts.quality,
