@@ -311,6 +311,7 @@ void PrintJson(const Input& in, const Plan& plan, const std::vector<Result>& res
   };
   std::vector<JsonField> top = {{"input", JsonObject(input)},
                                 {"threads", std::to_string(plan.threads)},
+                                {"cpu_level", JsonString(ftc_cpu_level())},
                                 {"warmup", std::to_string(plan.warmup)}};
   std::vector<JsonField> single;
   for (const Result& r : results) rows.push_back(ResultFields(r, &single));
@@ -322,8 +323,10 @@ void PrintJson(const Input& in, const Plan& plan, const std::vector<Result>& res
 void PrintTable(const Input& in, const Plan& plan, const std::vector<Result>& results) {
   std::printf("input: %s %s, %s; %llu bytes\n", ShapeText(in.tensor.shape).c_str(), ftc_dtype_name(in.tensor.dtype),
               in.source.c_str(), static_cast<unsigned long long>(in.tensor.bytes.size()));
-  std::printf("times: median of the timed runs after %d warm-up runs, per call on the whole input; threads %d\n\n",
-              plan.warmup, plan.threads);
+  std::printf(
+      "times: median of the timed runs after %d warm-up runs, per call on the whole input; threads %d; SIMD "
+      "%s\n\n",
+      plan.warmup, plan.threads, ftc_cpu_level());
   size_t codec_width = 5, setting_width = 7;
   for (const Result& r : results) {
     codec_width = std::max(codec_width, r.codec.size() + 1 + r.encoder.size());
@@ -355,7 +358,7 @@ CommandSpec BenchSpec() {
       "ftc's: statistics, quantise and tile, container, and their inverses). --codec, --quality and --bits take\n"
       "comma-separated lists: every combination is one setting. Without IN.npy the input is synthetic\n"
       "(--shape, --dist, --seed).\n"
-      "--json prints one JSON object: input, threads, warmup and a \"results\" array with one object per\n"
+      "--json prints one JSON object: input, threads, cpu_level, warmup and a \"results\" array with one object per\n"
       "setting (codec, encoder, setting, quality, bits, bytes, bits_per_element, ratio, encode_ms,\n"
       "decode_ms, encode_mb_s, decode_mb_s, backend_share, encode_backend_share, decode_backend_share,\n"
       "runs); with exactly one setting its keys are also at the top level.\n";
