@@ -355,11 +355,11 @@ CommandSpec BenchSpec() {
       "Measures each codec and setting on one tensor, like zstd -b: encodes, then decodes, each a few\n"
       "warm-up runs and then timed runs; prints the median time per run, MB/s of the input, bytes, bits\n"
       "per element and the share of the time spent inside the codec library's own calls (the rest is\n"
-      "ftc's: statistics, quantise and tile, container, and their inverses). --codec, --quality and --bits take\n"
-      "comma-separated lists: every combination is one setting. Without IN.npy the input is synthetic\n"
-      "(--shape, --dist, --seed).\n"
-      "--json prints one JSON object: input, threads, cpu_level, warmup and a \"results\" array with one object per\n"
-      "setting (codec, encoder, setting, quality, bits, bytes, bits_per_element, ratio, encode_ms,\n"
+      "ftc's: statistics, quantise and tile, container, and their inverses). --codec, --quality and\n"
+      "--bits take comma-separated lists: every combination is one setting. Without IN.npy the input is\n"
+      "synthetic (--shape, --dist, --seed).\n"
+      "--json prints one JSON object: input, threads, cpu_level, warmup and a \"results\" array with one\n"
+      "object per setting (codec, encoder, setting, quality, bits, bytes, bits_per_element, ratio, encode_ms,\n"
       "decode_ms, encode_mb_s, decode_mb_s, backend_share, encode_backend_share, decode_backend_share,\n"
       "runs); with exactly one setting its keys are also at the top level.\n";
   spec.positional = {"IN.npy"};
