@@ -359,9 +359,9 @@ CommandSpec BenchSpec() {
       "--bits take comma-separated lists: every combination is one setting. Without IN.npy the input is\n"
       "synthetic (--shape, --dist, --seed).\n"
       "--json prints one JSON object: input, threads, cpu_level, warmup and a \"results\" array with one\n"
-      "object per setting (codec, encoder, setting, quality, bits, bytes, bits_per_element, ratio, encode_ms,\n"
-      "decode_ms, encode_mb_s, decode_mb_s, backend_share, encode_backend_share, decode_backend_share,\n"
-      "runs); with exactly one setting its keys are also at the top level.\n";
+      "object per setting (codec, encoder, setting, quality, bits, bytes, bits_per_element, ratio,\n"
+      "encode_ms, decode_ms, encode_mb_s, decode_mb_s, backend_share, encode_backend_share,\n"
+      "decode_backend_share, runs); with exactly one setting its keys are also at the top level.\n";
   spec.positional = {"IN.npy"};
   spec.required_positional = 0;
   for (Flag& f : EncoderFlags()) {
