@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "ftc/ftc.hpp"
@@ -68,6 +69,25 @@ const Case kCases[] = {{"raw", FTC_DTYPE_FLOAT32, false},
                        {"jpeg", FTC_DTYPE_FLOAT32, false},
                        {"jpeg", FTC_DTYPE_FLOAT16, true}};
 
+// Decodes `file` into device memory and expects ftc_decode's bytes; then refuses a buffer one byte short.
+void ExpectDeviceDecodeIsTheHosts(const std::vector<uint8_t>& file, const std::string& what) {
+  ftc::Decoder decoder;
+  const ftc::Tensor host = decoder.Decode(file);
+  DeviceMemory device(host.bytes());
+  const char* message = nullptr;
+  ASSERT_EQ(
+      ftc_cuda_decode(decoder.get(), file.data(), file.size(), device.ptr, host.bytes(), nullptr, &message),
+      FTC_OK)
+      << what << ": " << message;
+  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+  const auto back = device.Read(host.bytes());
+  EXPECT_EQ(std::memcmp(back.data(), host.data(), host.bytes()), 0) << what;
+  EXPECT_EQ(ftc_cuda_decode(decoder.get(), file.data(), file.size(), device.ptr, host.bytes() - 1, nullptr,
+                            &message),
+            FTC_ERROR_INVALID_ARGUMENT)
+      << what;
+}
+
 TEST(Cuda, AvailableWhenADeviceIsPresent) {
   EXPECT_EQ(ftc_cuda_available(), HaveGpu() ? 1 : 0);
 }
@@ -79,23 +99,8 @@ TEST(Cuda, DecodeIntoDeviceMemoryGivesTheHostsBytes) {
     const auto t = MakeTensor({3, 37, 9, 11}, c.dtype, Distribution::kRelu);
     ftc_encoder_settings s = test::Settings(c.codec, 6);
     s.per_channel = c.per_channel;
-    const auto file = test::EncodeOrDie(s, t);
-    ftc::Decoder decoder;
-    const ftc::Tensor host = decoder.Decode(file);
-    DeviceMemory device(host.bytes());
-    const char* message = nullptr;
-    ASSERT_EQ(
-        ftc_cuda_decode(decoder.get(), file.data(), file.size(), device.ptr, host.bytes(), nullptr, &message),
-        FTC_OK)
-        << message;
-    ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
-    const auto back = device.Read(host.bytes());
-    EXPECT_EQ(std::memcmp(back.data(), host.data(), host.bytes()), 0)
-        << c.codec << " " << ftc_dtype_name(c.dtype);
-    // A buffer one byte short is refused.
-    EXPECT_EQ(ftc_cuda_decode(decoder.get(), file.data(), file.size(), device.ptr, host.bytes() - 1, nullptr,
-                              &message),
-              FTC_ERROR_INVALID_ARGUMENT);
+    ExpectDeviceDecodeIsTheHosts(test::EncodeOrDie(s, t),
+                                 std::string(c.codec) + " " + ftc_dtype_name(c.dtype));
   }
 }
 
@@ -144,18 +149,7 @@ TEST(Cuda, StreamFormDecodesLikeTheHost) {
     stream.gop = 2;
     stream.range = FTC_STREAM_RANGE_KEYFRAME;
     s.stream = &stream;
-    const auto file = test::EncodeOrDie(s, t);
-    ftc::Decoder decoder;
-    const ftc::Tensor host = decoder.Decode(file);
-    DeviceMemory device(host.bytes());
-    const char* message = nullptr;
-    ASSERT_EQ(
-        ftc_cuda_decode(decoder.get(), file.data(), file.size(), device.ptr, host.bytes(), nullptr, &message),
-        FTC_OK)
-        << codec << ": " << message;
-    ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
-    const auto back = device.Read(host.bytes());
-    EXPECT_EQ(std::memcmp(back.data(), host.data(), host.bytes()), 0) << codec;
+    ExpectDeviceDecodeIsTheHosts(test::EncodeOrDie(s, t), codec);
   }
 }
 
