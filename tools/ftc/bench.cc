@@ -207,20 +207,25 @@ std::pair<double, double> Timed(const Handle& handle, Step&& step) {
   return {std::chrono::duration<double>(wall).count(), 1e-9 * static_cast<double>(BackendNs(handle) - backend_before)};
 }
 
-// Timed runs of `step` after `warmup` untimed ones, until there are `repeats` of them and `min_time_s` has
-// passed: wall seconds of each, and the seconds spent inside the backend in all.
-template <typename Handle, typename Step>
-std::pair<std::vector<double>, double> Runs(const Handle& handle, Step&& step, const Plan& plan) {
-  for (int i = 0; i < plan.warmup; ++i) step();
+// The timed runs of one phase (encode or decode): wall seconds of each, and in all, inside the backend too.
+struct Phase {
   std::vector<double> wall_s;
-  double elapsed = 0, backend = 0;
-  while (static_cast<int>(wall_s.size()) < plan.repeats || elapsed < plan.min_time_s) {
+  double total_s = 0, backend_s = 0;
+};
+
+// Timed runs of `step` after `warmup` untimed ones, until there are `repeats` of them and `min_time_s` has
+// passed.
+template <typename Handle, typename Step>
+Phase Runs(const Handle& handle, Step&& step, const Plan& plan) {
+  for (int i = 0; i < plan.warmup; ++i) step();
+  Phase phase;
+  while (static_cast<int>(phase.wall_s.size()) < plan.repeats || phase.total_s < plan.min_time_s) {
     const auto [wall, inside] = Timed(handle, step);
-    wall_s.push_back(wall);
-    elapsed += wall;
-    backend += inside;
+    phase.wall_s.push_back(wall);
+    phase.total_s += wall;
+    phase.backend_s += inside;
   }
-  return {wall_s, backend};
+  return phase;
 }
 
 // Runs the setting as zstd -b does: the encodes, then the decodes of the file, each phase with its own
@@ -237,13 +242,10 @@ Result Measure(const Input& in, Setting& setting, const Plan& plan) {
   Encoder encoder = CreateEncoder(setting.settings);
   Decoder decoder = Checked("decoder", [&] { return NewDecoder(plan.threads); });
   ftc::Bytes file;
-  const auto [encode_s, encode_backend] = Runs(
+  const Phase encode = Runs(
       encoder, [&] { file = Checked(in.source, [&] { return encoder.Encode(view); }); }, plan);
-  const auto [decode_s, decode_backend] = Runs(
+  const Phase decode = Runs(
       decoder, [&] { Checked(in.source, [&] { return decoder.Decode(file.span()); }); }, plan);
-  double encode_total = 0, decode_total = 0;
-  for (const double s : encode_s) encode_total += s;
-  for (const double s : decode_s) decode_total += s;
 
   const ftc_info info = Checked(in.source, [&] { return decoder.Info(file.span()); });
   Result r;
@@ -255,12 +257,12 @@ Result Measure(const Input& in, Setting& setting, const Plan& plan) {
   r.quality = info.quality;
   r.bits = info.bits;
   r.bytes = info.total_bytes;
-  r.runs = encode_s.size();
+  r.runs = encode.wall_s.size();
   r.bits_per_element = info.bits_per_element;
   const double input_bytes = static_cast<double>(in.tensor.bytes.size());
   r.ratio = input_bytes / static_cast<double>(r.bytes);
-  r.encode_ms = 1e3 * Median(encode_s);
-  r.decode_ms = 1e3 * Median(decode_s);
+  r.encode_ms = 1e3 * Median(encode.wall_s);
+  r.decode_ms = 1e3 * Median(decode.wall_s);
   r.encode_mb_s = input_bytes / (1e3 * r.encode_ms);
   r.decode_mb_s = input_bytes / (1e3 * r.decode_ms);
   // Image codecs code the items of a batch on up to `threads` workers at once, at best each busy for the
@@ -268,9 +270,9 @@ Result Measure(const Input& in, Setting& setting, const Plan& plan) {
   const uint64_t items = in.tensor.shape.size() == 4 ? in.tensor.shape[0] : 1;
   const double workers =
       setting.video ? 1.0 : static_cast<double>(std::min<uint64_t>(items, static_cast<uint64_t>(plan.threads)));
-  r.encode_backend_share = encode_backend / (workers * encode_total);
-  r.decode_backend_share = decode_backend / (workers * decode_total);
-  r.backend_share = (encode_backend + decode_backend) / (workers * (encode_total + decode_total));
+  r.encode_backend_share = encode.backend_s / (workers * encode.total_s);
+  r.decode_backend_share = decode.backend_s / (workers * decode.total_s);
+  r.backend_share = (encode.backend_s + decode.backend_s) / (workers * (encode.total_s + decode.total_s));
   return r;
 }
 

@@ -29,15 +29,6 @@ namespace {
 
 thread_local std::string create_error;
 
-Status Open(ftc_decoder* d, const uint8_t* data, size_t size, Parsed* parsed) {
-  if (data == nullptr && size != 0) return InvalidArgument("data is NULL");
-  FTC_RETURN_IF_ERROR(ParseFile({data, size}, d->max_elements, parsed));
-  const Backend* b = nullptr;
-  FTC_RETURN_IF_ERROR(PickDecoder(parsed->header, d->implementation, &b));
-  if (d->states.backend() != b) d->states.Reset(b, "");
-  return Status::Ok();
-}
-
 bool IsStream(const Parsed& p) { return p.header.version == kStreamForm; }
 
 CodingParams ParamsOf(const Header& h) {
@@ -81,7 +72,7 @@ Status DecodeFrames(ftc_decoder* d, const Parsed& p, void* values) {
 
 Status Decode(ftc_decoder* d, const uint8_t* data, size_t size, ftc_tensor* out) {
   Parsed p;
-  FTC_RETURN_IF_ERROR(Open(d, data, size, &p));
+  FTC_RETURN_IF_ERROR(OpenFile(d, data, size, &p));
   const Header& h = p.header;
   void* values = std::malloc(h.shape.elements() * ftc_dtype_size(h.dtype));
   if (values == nullptr) return {FTC_ERROR_OUT_OF_MEMORY, "out of memory"};
@@ -111,7 +102,7 @@ Status StreamPlane(ftc_decoder* d, const Parsed& p, uint64_t index, uint8_t* pla
 
 Status DecodeMosaic(ftc_decoder* d, const uint8_t* data, size_t size, uint64_t index, ftc_plane* out) {
   Parsed p;
-  FTC_RETURN_IF_ERROR(Open(d, data, size, &p));
+  FTC_RETURN_IF_ERROR(OpenFile(d, data, size, &p));
   if (index >= p.header.shape.n) return InvalidArgument("batch index " + std::to_string(index) + " is out of range");
   if (!IsStream(p)) FTC_RETURN_IF_ERROR(d->states.Prepare(1));
   const MosaicGrid& g = p.header.grid;
@@ -172,7 +163,12 @@ Status Info(ftc_decoder* d, const uint8_t* data, size_t size, ftc_info* info) {
 }  // namespace
 
 Status OpenFile(ftc_decoder* d, const uint8_t* data, size_t size, Parsed* parsed) {
-  return Open(d, data, size, parsed);
+  if (data == nullptr && size != 0) return InvalidArgument("data is NULL");
+  FTC_RETURN_IF_ERROR(ParseFile({data, size}, d->max_elements, parsed));
+  const Backend* b = nullptr;
+  FTC_RETURN_IF_ERROR(PickDecoder(parsed->header, d->implementation, &b));
+  if (d->states.backend() != b) d->states.Reset(b, "");
+  return Status::Ok();
 }
 
 Status DecodePlanes(

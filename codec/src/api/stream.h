@@ -14,17 +14,21 @@
 
 namespace ftc {
 
+// Ends `coder` (a FrameEncoder or FrameDecoder) timed on `clock`: closing a codec library's encoder or
+// decoder is part of its cost.
+template <typename Coder>
+void EndOn(BackendClock* clock, Coder& coder) {
+  (void)TimeOn(clock, [&] {
+    coder.End();
+    return Status::Ok();
+  });
+}
+
 class StreamEncoder {
  public:
   // `clock`, when not null, times the backend's calls.
   StreamEncoder(const EncoderConfig& config, const StreamConfig& stream, BackendClock* clock = nullptr);
-  // Closes the backend on the clock too: closing a codec library's encoder is part of its cost.
-  ~StreamEncoder() {
-    (void)TimeOn(clock_, [&] {
-      coder_.End();
-      return Status::Ok();
-    });
-  }
+  ~StreamEncoder() { EndOn(clock_, coder_); }
   StreamEncoder(const StreamEncoder&) = delete;
   StreamEncoder& operator=(const StreamEncoder&) = delete;
 
@@ -58,12 +62,7 @@ class StreamDecoder {
   // `clock`, when not null, times the backend's calls.
   StreamDecoder(std::string implementation, uint64_t max_elements, BackendClock* clock = nullptr)
       : implementation_(std::move(implementation)), max_elements_(max_elements), clock_(clock) {}
-  ~StreamDecoder() {
-    (void)TimeOn(clock_, [&] {
-      coder_.End();
-      return Status::Ok();
-    });
-  }
+  ~StreamDecoder() { EndOn(clock_, coder_); }
   StreamDecoder(const StreamDecoder&) = delete;
   StreamDecoder& operator=(const StreamDecoder&) = delete;
 

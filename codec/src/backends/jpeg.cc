@@ -473,15 +473,16 @@ uint64_t NonZeroAc(const int16_t (&zz)[64]) {
 
 class KeptBlocks {
  public:
-  // Room for `blocks` blocks; the DC prediction restarts every `interval` of them. False when out of memory.
+  // Room for the plane's `blocks` blocks; the DC prediction restarts every `interval` of them. False when
+  // out of memory.
   bool Begin(uint64_t blocks, uint32_t interval) {
     if (blocks > capacity_) {
       coefficients_.reset(new (std::nothrow) JCOEF[blocks * DCTSIZE2]);
       capacity_ = coefficients_ ? blocks : 0;
       if (!coefficients_) return false;
     }
+    blocks_ = blocks;
     count_ = 0;
-    dropped_ = false;
     interval_ = interval;
     dc_.fill(0);
     ac_.fill(0);
@@ -490,17 +491,13 @@ class KeptBlocks {
 
   // Keeps a block (in natural order, as libjpeg's entropy encoder receives it) and counts its symbols the
   // way that encoder codes them (T.81 F.1.2): the DC difference's category; each non-zero AC coefficient
-  // as (run of zeros before it, size), runs of 16 zeros within as ZRL; EOB when zeros end the block. A
-  // block beyond the room Begin made is dropped, which count() then shows.
+  // as (run of zeros before it, size), runs of 16 zeros within as ZRL; EOB when zeros end the block.
+  // Blocks beyond the plane's are only counted, which complete() then shows.
   void Keep(const JCOEF* block) {
-    if (count_ == capacity_) {
-      dropped_ = true;
-      return;
-    }
-    JCOEF* kept = coefficients_.get() + count_ * DCTSIZE2;
-    std::memcpy(kept, block, sizeof(JCOEF) * DCTSIZE2);
-    const int previous_dc = count_ % interval_ == 0 ? 0 : last_dc_;
-    ++count_;
+    const uint64_t i = count_++;
+    if (i >= blocks_) return;
+    std::memcpy(coefficients_.get() + i * DCTSIZE2, block, sizeof(JCOEF) * DCTSIZE2);
+    const int previous_dc = i % interval_ == 0 ? 0 : last_dc_;
     last_dc_ = block[0];
     ++dc_[SizeOf(block[0] - previous_dc)];
     int16_t zz[64];
@@ -516,16 +513,16 @@ class KeptBlocks {
     if (last != 63) ++ac_[0x00];
   }
 
-  // Blocks kept, if none was dropped; else more than there is room for.
-  uint64_t count() const { return dropped_ ? capacity_ + 1 : count_; }
+  // Whether libjpeg handed over each block of the plane, once.
+  bool complete() const { return count_ == blocks_; }
+  uint64_t blocks() const { return blocks_; }
   JBLOCKROW block(uint64_t i) { return reinterpret_cast<JBLOCKROW>(coefficients_.get() + i * DCTSIZE2); }
   const SymbolCounts& dc() const { return dc_; }
   const SymbolCounts& ac() const { return ac_; }
 
  private:
   std::unique_ptr<JCOEF[]> coefficients_;
-  uint64_t capacity_ = 0, count_ = 0;
-  bool dropped_ = false;
+  uint64_t capacity_ = 0, blocks_ = 0, count_ = 0;
   uint32_t interval_ = 1;
   int last_dc_ = 0;
   SymbolCounts dc_{}, ac_{};
@@ -755,17 +752,17 @@ bool ChooseOptimisedTables(JpegState* s, JHUFF_TBL* dc_table, JHUFF_TBL* ac_tabl
 }
 
 struct Compressed {
-  size_t size = 0;               // bytes of the stream libjpeg wrote to s->encoded
-  bool kept_every_block = true;  // when optimising: libjpeg handed over each block of the plane once
-  bool optimised = false;        // its scan uses s->tables
-  uint64_t standard_bytes = 0;   // when optimised: a lower bound on the scan with the standard tables
+  size_t size = 0;              // bytes of the stream libjpeg wrote to s->encoded
+  bool optimised = false;       // its scan uses s->tables
+  uint64_t standard_bytes = 0;  // when optimised: a lower bound on the scan with the standard tables
 };
 
 // Codes `plane` as a complete JPEG stream, less the tables, into s->encoded: with the standard tables, or,
 // when `optimise`, with the tables ChooseOptimisedTables picks. Optimising runs the DCT once, as libjpeg's
 // own optimize_coding does: libjpeg's entropy encoder sits out the DCT pass while the blocks are kept and
 // counted, then codes the kept blocks with the tables chosen (start_pass derives them and resets its state),
-// so the scan is the one libjpeg would write with those tables from the plane.
+// so the scan is the one libjpeg would write with those tables from the plane. Should libjpeg not hand over
+// each block once (s->kept.complete()), the scan is left empty.
 bool Compress(JpegState* s, const PlaneView& plane, int quality, unsigned restart_interval, bool optimise,
               Compressed* out) {
   jpeg_compress_struct* c = &s->compress;
@@ -802,12 +799,7 @@ bool Compress(JpegState* s, const PlaneView& plane, int quality, unsigned restar
       rows[i] = const_cast<JSAMPROW>(plane.data + static_cast<size_t>(c->next_scanline + i) * plane.width);
     jpeg_write_raw_data(c, &component, kBlock);
   }
-  if (optimise) {
-    if (s->kept.count() != static_cast<uint64_t>(plane.width / kBlock) * (plane.height / kBlock)) {
-      jpeg_abort_compress(c);
-      out->kept_every_block = false;
-      return true;
-    }
+  if (optimise && s->kept.complete()) {
     JHUFF_TBL dc{}, ac{};
     out->optimised = ChooseOptimisedTables(s, &dc, &ac, &out->standard_bytes);
     if (out->optimised) {
@@ -816,7 +808,7 @@ bool Compress(JpegState* s, const PlaneView& plane, int quality, unsigned restar
     }
     c->entropy->encode_mcu = entropy.encode_mcu;
     entropy.start_pass(c, FALSE);
-    for (uint64_t i = 0; i < s->kept.count(); ++i) {
+    for (uint64_t i = 0; i < s->kept.blocks(); ++i) {
       JBLOCKROW block = s->kept.block(i);
       if (!c->entropy->encode_mcu(c, &block)) ERREXIT(c, JERR_CANT_SUSPEND);
     }
@@ -1019,7 +1011,7 @@ Status JpegEncode(void* state, const PlaneView& plane, const CodingParams& param
   Compressed coded;
   if (!Compress(s, plane, params.quality, layout.encoder_interval(), optimise, &coded))
     return LibjpegFailure(s, FTC_ERROR_BACKEND, "encoding");
-  if (!coded.kept_every_block)
+  if (optimise && !s->kept.complete())
     return {FTC_ERROR_INTERNAL, "jpeg: libjpeg handed over an unexpected number of blocks"};
   std::span<const uint8_t> scan = ScanOf(s->encoded, coded.size);
   if (scan.empty()) return {FTC_ERROR_INTERNAL, "jpeg: libjpeg wrote an unexpected stream"};

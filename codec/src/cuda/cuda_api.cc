@@ -86,6 +86,7 @@ std::vector<cuda::Channel> ChannelsOf(const QuantParams& q) {
 struct Run {
   uint64_t first = 0, count = 0;
   QuantParams quant;
+  size_t channels = 0;  // where its channel table starts in the device's tables
 };
 
 Status Decode(ftc_decoder* d, const uint8_t* data, size_t size, void* device_out, size_t capacity,
@@ -105,22 +106,19 @@ Status Decode(ftc_decoder* d, const uint8_t* data, size_t size, void* device_out
   const uint64_t area = h.grid.area();
   std::vector<uint8_t> planes(h.shape.n * area);
   std::vector<Run> runs;
+  std::vector<cuda::Channel> channels;  // every run's table
   FTC_RETURN_IF_ERROR(DecodePlanes(d, p, [&](uint64_t item, const uint8_t* plane, const QuantParams& q) {
     std::memcpy(planes.data() + item * area, plane, area);
-    if (runs.empty() || runs.back().quant.lo != q.lo || runs.back().quant.hi != q.hi)
-      runs.push_back({item, 0, q});
+    if (runs.empty() || runs.back().quant.lo != q.lo || runs.back().quant.hi != q.hi) {
+      runs.push_back({item, 0, q, channels.size()});
+      const std::vector<cuda::Channel> table = ChannelsOf(q);
+      channels.insert(channels.end(), table.begin(), table.end());
+    }
     ++runs.back().count;
     return Status::Ok();
   }));
 
-  // Device memory: each run's channel table, the level map, the planes; then a kernel per run.
-  std::vector<cuda::Channel> channels;
-  std::vector<size_t> run_channels;  // where each run's table starts in `channels`
-  for (const Run& r : runs) {
-    run_channels.push_back(channels.size());
-    const std::vector<cuda::Channel> table = ChannelsOf(r.quant);
-    channels.insert(channels.end(), table.begin(), table.end());
-  }
+  // Device memory: the channel tables, the level map, the planes; then a kernel per run.
   const PixelMap map(h.quant.levels(), b->spread_levels);
   const size_t channel_bytes = channels.size() * sizeof(cuda::Channel);
   const size_t map_at = channel_bytes, planes_at = channel_bytes + 256;
@@ -129,10 +127,9 @@ Status Decode(ftc_decoder* d, const uint8_t* data, size_t size, void* device_out
   FTC_RETURN_IF_ERROR(buffer.Upload(0, channels.data(), channel_bytes));
   FTC_RETURN_IF_ERROR(buffer.Upload(map_at, map.to_level, 256));
   FTC_RETURN_IF_ERROR(buffer.Upload(planes_at, planes.data(), planes.size()));
-  for (size_t k = 0; k < runs.size(); ++k) {
-    const Run& r = runs[k];
+  for (const Run& r : runs) {
     FTC_CUDA(cuda::LaunchDequantize(buffer.at<uint8_t>(planes_at + r.first * area), r.count,
-                                    LayoutOf(h.shape, h.grid), buffer.at<cuda::Channel>(0) + run_channels[k],
+                                    LayoutOf(h.shape, h.grid), buffer.at<cuda::Channel>(0) + r.channels,
                                     r.quant.per_channel, buffer.at<uint8_t>(map_at), h.dtype,
                                     static_cast<uint8_t*>(device_out) + r.first * item_bytes, stream),
              "untile and dequantise");
