@@ -29,6 +29,7 @@ import io
 import json
 import math
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -188,6 +189,8 @@ def main():
     ap.add_argument("--threads", type=int, default=0, help="ftc's threads for the batch case (0: every core)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json", help="also write the results to this file")
+    ap.add_argument("--cases", help="run only the cases whose label contains this regular expression "
+                                    "(e.g. 'batch' or 'h264.*medium')")
     ap.add_argument("--check", action="store_true",
                     help="a quick run for the test suite: one round of one timed run at quality 50, batch of 2; "
                          "fails unless both sides make streams of nearly the same size (like for like)")
@@ -236,6 +239,10 @@ def main():
                  FfmpegX264(mosaic, quality, "ultrafast", workdir),
                  ["--codec", "h264", "--encoder", "x264", "--quality", q, "--options", "preset=ultrafast"]),
             ]
+        if opts.cases:
+            cases = [case for case in cases if re.search(opts.cases, case[0])]
+            if not cases:
+                sys.exit(f"compare.py: no case matches --cases {opts.cases}")
         for label, which, t, peer, flags in cases:
             tensor = single if which == "single" else batch
             items = tensor.shape[0]

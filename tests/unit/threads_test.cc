@@ -80,5 +80,37 @@ TEST(Threads, FilesAndTensorsAreTheSameWhateverTheThreadCount) {
   }
 }
 
+// Encoders and decoders keep their working buffers (planes, payloads, the file) between calls: a handle used
+// for batches of different sizes and shapes, larger first, must give what fresh handles give.
+TEST(Threads, HandlesReusedAcrossShapesGiveWhatFreshOnesGive) {
+  const std::vector<std::vector<uint64_t>> shapes = {
+      {5, 32, 14, 14}, {2, 32, 14, 14}, {1, 96, 64, 60}, {3, 8, 7, 9}, {1, 32, 14, 14}};
+  for (const char* codec : {"raw", "lossless", "jpeg"}) {
+    if (ftc_backend_find(codec) == nullptr) continue;
+    for (const int threads : {1, 2}) {
+      ftc_encoder_settings s = test::Settings(codec);
+      s.threads = threads;
+      ftc_decoder_settings ds;
+      ftc_decoder_default_settings(&ds);
+      ds.threads = threads;
+      ftc::Encoder reused(s);
+      ftc::Decoder reused_decoder(&ds);
+      uint32_t seed = 1;
+      for (const auto& shape : shapes) {
+        const auto t = MakeTensor(shape, FTC_DTYPE_FLOAT32, Distribution::kRelu, seed++);
+        const std::string where = std::string(codec) + " threads " + std::to_string(threads) + " N=" +
+                                  std::to_string(shape[0]) + " C=" + std::to_string(shape[1]);
+        const ftc::Bytes file = reused.Encode(t.view());
+        const std::vector<uint8_t> got(file.data(), file.data() + file.size());
+        ASSERT_EQ(got, test::EncodeOrDie(s, t)) << where;
+        const ftc::Tensor x = reused_decoder.Decode(got);
+        const ftc::Tensor fresh = ftc::Decoder(&ds).Decode(got);
+        ASSERT_EQ(x.bytes(), fresh.bytes()) << where;
+        EXPECT_EQ(std::memcmp(x.data(), fresh.data(), x.bytes()), 0) << where;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace ftc

@@ -53,9 +53,9 @@ Status DecodeItems(ftc_decoder* d, const Parsed& p, void* values) {
   std::vector<Status> results(items);
   ParallelFor(items, workers, [&](size_t i, int worker) {
     results[i] = Guarded([&]() -> Status {
-      std::vector<uint8_t> plane(h.grid.area());
-      FTC_RETURN_IF_ERROR(DecodePlane(d, p, i, worker, plane.data()));
-      PlaneToTensor(plane.data(), h.grid, h.quant, map, i, h.shape, h.dtype, values, threads_per_item);
+      uint8_t* plane = d->states.plane(worker, h.grid.area());
+      FTC_RETURN_IF_ERROR(DecodePlane(d, p, i, worker, plane));
+      PlaneToTensor(plane, h.grid, h.quant, map, i, h.shape, h.dtype, values, threads_per_item);
       return Status::Ok();
     });
   });

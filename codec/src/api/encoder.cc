@@ -22,6 +22,9 @@ struct ftc_encoder {
   int threads = 1;
   ftc::BackendClock clock;  // time inside backend calls (ftc_encoder_stats)
   std::string error;
+  // Working memory kept between calls (as the planes in `states`): the items' payloads and the file.
+  std::vector<std::vector<uint8_t>> payloads;
+  std::vector<uint8_t> file;
 };
 
 namespace ftc {
@@ -64,15 +67,17 @@ FileCoder SingleFormCoder(ftc_encoder* e, const TensorView& view, const Header& 
     const int workers = static_cast<int>(std::min<size_t>(items, static_cast<size_t>(e->threads)));
     const int threads_per_item = e->threads / std::max(workers, 1);  // a batch smaller than the thread count splits its items
     FTC_RETURN_IF_ERROR(e->states.Prepare(static_cast<size_t>(workers)));
-    std::vector<std::vector<uint8_t>> payloads(items), settings(items);
+    std::vector<std::vector<uint8_t>>& payloads = e->payloads;
+    if (payloads.size() < items) payloads.resize(items);
+    std::vector<std::vector<uint8_t>> settings(items);
     std::vector<Status> results(items);
     ParallelFor(items, workers, [&](size_t i, int worker) {
       results[i] = Guarded([&] {
-        std::vector<uint8_t> plane(h.grid.area());
-        QuantizeToPlane(view, i, h.quant, h.grid, map, plane.data(), threads_per_item);
+        uint8_t* plane = e->states.plane(worker, h.grid.area());
+        QuantizeToPlane(view, i, h.quant, h.grid, map, plane, threads_per_item);
         return e->clock.Time([&] {
-          return b->encode(e->states.at(worker), {plane.data(), h.grid.width, h.grid.height}, params,
-                           &settings[i], &payloads[i]);
+          return b->encode(e->states.at(worker), {plane, h.grid.width, h.grid.height}, params, &settings[i],
+                           &payloads[i]);
         });
       });
     });
@@ -82,7 +87,7 @@ FileCoder SingleFormCoder(ftc_encoder* e, const TensorView& view, const Header& 
         return {FTC_ERROR_INTERNAL, std::string("backend ") + b->info.name + " wrote inconsistent settings"};
     h.backend_settings = settings[0];
     file->clear();
-    WriteFile(h, payloads, file);
+    WriteFile(h, {payloads.data(), items}, file);
     return Status::Ok();
   };
 }
@@ -151,7 +156,7 @@ Status Encode(ftc_encoder* e, const ftc_tensor* tensor, ftc_buffer* out) {
     FTC_RETURN_IF_ERROR(Quantise(e, tensor, &view, &h));
     code = SingleFormCoder(e, view, h);
   }
-  std::vector<uint8_t> file;
+  std::vector<uint8_t>& file = e->file;
   if (e->config.target_bytes > 0) {
     const uint64_t frames = view.shape.n;
     if (e->config.target_bytes > UINT64_MAX / frames) return InvalidArgument("target_bytes is too large");

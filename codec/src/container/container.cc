@@ -279,11 +279,16 @@ Status ParseStreamForm(std::span<const uint8_t> data, uint64_t max_elements, Par
 
 }  // namespace
 
-void WriteFile(const Header& h, const std::vector<std::vector<uint8_t>>& payloads, std::vector<uint8_t>* out) {
+void WriteFile(const Header& h, std::span<const std::vector<uint8_t>> payloads, std::vector<uint8_t>* out) {
   const size_t start = out->size();
   ByteWriter w(out);
   WriteFields(h, w);
   WriteRanges(h.quant.half_precision, h.quant.lo, h.quant.hi, w);
+  // One allocation for the payloads: growing the vector as they go in would copy them again and again, and
+  // fresh pages of a large buffer each cost a page fault.
+  size_t rest = sizeof(uint32_t);
+  for (const auto& p : payloads) rest += p.size() + 10;  // a varint takes at most 10 bytes
+  out->reserve(out->size() + rest);
   for (const auto& p : payloads) w.varint(p.size());
   for (const auto& p : payloads) w.bytes(p);
   w.u32(Crc32c(0, out->data() + start, out->size() - start));

@@ -54,7 +54,7 @@ struct Parsed {
 };
 
 // Single form: appends a complete file (header, payload lengths, payloads, CRC-32C) to `out`.
-void WriteFile(const Header& h, const std::vector<std::vector<uint8_t>>& payloads, std::vector<uint8_t>* out);
+void WriteFile(const Header& h, std::span<const std::vector<uint8_t>> payloads, std::vector<uint8_t>* out);
 
 // Stream form: appends the stream header of `h` (its shape's n is not written) to `out`.
 void WriteStreamHeader(const Header& h, std::vector<uint8_t>* out);
