@@ -98,8 +98,8 @@ TEST(Threads, HandlesReusedAcrossShapesGiveWhatFreshOnesGive) {
       uint32_t seed = 1;
       for (const auto& shape : shapes) {
         const auto t = MakeTensor(shape, FTC_DTYPE_FLOAT32, Distribution::kRelu, seed++);
-        const std::string where = std::string(codec) + " threads " + std::to_string(threads) + " N=" +
-                                  std::to_string(shape[0]) + " C=" + std::to_string(shape[1]);
+        const std::string where = std::string(codec) + " threads " + std::to_string(threads) +
+                                  " N=" + std::to_string(shape[0]) + " C=" + std::to_string(shape[1]);
         const ftc::Bytes file = reused.Encode(t.view());
         const std::vector<uint8_t> got(file.data(), file.data() + file.size());
         ASSERT_EQ(got, test::EncodeOrDie(s, t)) << where;
