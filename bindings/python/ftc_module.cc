@@ -336,6 +336,7 @@ py::dict Info(py::handle data) {
   d["max_error"] = info.max_error;
   d["tile_grid"] = py::make_tuple(info.tile_rows, info.tile_cols);
   d["plane"] = py::make_tuple(info.plane_width, info.plane_height);
+  d["bands"] = info.bands;
   d["elements"] = elements;
   d["header_bytes"] = info.header_bytes;
   d["payload_bytes"] = info.payload_bytes;

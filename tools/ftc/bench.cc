@@ -265,11 +265,12 @@ Result Measure(const Input& in, Setting& setting, const Plan& plan) {
   r.decode_ms = 1e3 * Median(decode.wall_s);
   r.encode_mb_s = input_bytes / (1e3 * r.encode_ms);
   r.decode_mb_s = input_bytes / (1e3 * r.decode_ms);
-  // Image codecs code the items of a batch on up to `threads` workers at once, at best each busy for the
-  // whole call; a video codec codes the frames one after another.
+  // Image codecs code the items of a batch, or the bands of a large item, on up to `threads` workers at
+  // once, at best each busy for the whole call; a video codec codes the frames one after another.
   const uint64_t items = in.tensor.shape.size() == 4 ? in.tensor.shape[0] : 1;
+  const uint64_t units = info.bands > 1 ? info.bands : items;
   const double workers =
-      setting.video ? 1.0 : static_cast<double>(std::min<uint64_t>(items, static_cast<uint64_t>(plan.threads)));
+      setting.video ? 1.0 : static_cast<double>(std::min<uint64_t>(units, static_cast<uint64_t>(plan.threads)));
   r.encode_backend_share = encode.backend_s / (workers * encode.total_s);
   r.decode_backend_share = decode.backend_s / (workers * decode.total_s);
   r.backend_share = (encode.backend_s + decode.backend_s) / (workers * (encode.total_s + decode.total_s));

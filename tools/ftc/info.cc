@@ -51,6 +51,7 @@ void PrintJson(const ftc_info& info) {
       {"max_error", std::to_string(info.max_error)},
       {"tile_grid", "[" + u(info.tile_rows) + ", " + u(info.tile_cols) + "]"},
       {"plane", "[" + u(info.plane_width) + ", " + u(info.plane_height) + "]"},
+      {"bands", u(info.bands)},
       {"elements", u(Elements(info))},
       {"header_bytes", u(info.header_bytes)},
       {"payload_bytes", u(info.payload_bytes)},
@@ -93,7 +94,8 @@ void PrintText(const std::string& name, const ftc_info& info) {
   row("mosaic",
       Format("%u x %u tiles (rows x columns) of %llux%llu, plane %u x %u (width x height)", info.tile_rows,
              info.tile_cols, static_cast<unsigned long long>(shape[shape.size() - 2]),
-             static_cast<unsigned long long>(shape.back()), info.plane_width, info.plane_height));
+             static_cast<unsigned long long>(shape.back()), info.plane_width, info.plane_height) +
+          (info.bands > 1 ? Format(", %u bands coded on their own", info.bands) : std::string()));
   const double original = static_cast<double>(elements) * static_cast<double>(ftc_dtype_size(info.dtype));
   row("size",
       Format("%llu bytes = %llu header + %llu payload", static_cast<unsigned long long>(info.total_bytes),
@@ -112,7 +114,7 @@ CommandSpec InfoSpec() {
       "Describes a .ftc file without decoding its payload (the header and checksum are verified).\n"
       "--json prints one JSON object with the keys format_version, shape, dtype, codec, codec_id,\n"
       "quality, bits, clip, per_channel, clip_lo, clip_hi (arrays when per channel), max_error,\n"
-      "tile_grid [rows, cols], plane [width, height], elements, header_bytes, payload_bytes,\n"
+      "tile_grid [rows, cols], plane [width, height], bands, elements, header_bytes, payload_bytes,\n"
       "total_bytes, bits_per_element, frames, key_frames, gop, ranges_per_key_frame (the last four\n"
       "describe a stream; in a file of format 1 every item is a key frame and gop is 1).\n";
   spec.positional = {"IN.ftc"};

@@ -109,7 +109,7 @@ def test_info_keys_and_values():
     info = ftc.info(data)
     assert set(info) == {
         "format_version", "shape", "dtype", "codec", "codec_id", "quality", "bits", "clip", "per_channel",
-        "clip_lo", "clip_hi", "max_error", "tile_grid", "plane", "elements", "header_bytes", "payload_bytes",
+        "clip_lo", "clip_hi", "max_error", "tile_grid", "plane", "bands", "elements", "header_bytes", "payload_bytes",
         "total_bytes", "bits_per_element", "frames", "key_frames", "gop", "ranges_per_key_frame"}
     assert info["shape"] == (2, 4, 6, 6) and info["dtype"] == "float32" and info["codec"] == "raw"
     assert info["bits"] == 6 and info["clip"] == "sigma:2.5" and info["per_channel"]

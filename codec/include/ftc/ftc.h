@@ -38,7 +38,7 @@ extern "C" {
 #define FTC_VERSION_MAJOR 0
 #define FTC_VERSION_MINOR 1
 #define FTC_VERSION_PATCH 0
-#define FTC_ABI_VERSION 2
+#define FTC_ABI_VERSION 3
 /* The newest .ftc format version this library writes and reads; it also reads every older one. Image codecs
  * write version 1 (the single form), streams and video codecs version 2 (the stream form). */
 #define FTC_FORMAT_VERSION 2
@@ -282,6 +282,8 @@ typedef struct ftc_info {
   uint32_t gop;            /* the key-frame interval the encoder used */
   uint64_t key_frames;     /* frames at which decoding can start */
   int ranges_per_key_frame; /* 1: the clip ranges travel in key frames; clip_lo/clip_hi are the first one's */
+  /* Appended in ABI 3. */
+  uint32_t bands;          /* horizontal bands of the plane, each coded on its own (format 1; 1 in format 2) */
 } ftc_info;
 
 /* Parses and validates the header and checksum without decoding the payload. */

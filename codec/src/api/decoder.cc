@@ -35,26 +35,51 @@ CodingParams ParamsOf(const Header& h) {
   return {h.quality, h.quant.bits, h.max_error, h.grid.tile_w, h.grid.tile_h};
 }
 
-Status DecodePlane(ftc_decoder* d, const Parsed& p, size_t item, int worker, uint8_t* plane) {
+// Band `band` of item `item` (single form) into its rows of `plane`, with worker `worker`'s backend state.
+Status DecodeBand(ftc_decoder* d, const Parsed& p, size_t item, uint32_t band, int worker, uint8_t* plane) {
   const Header& h = p.header;
+  const BandRows rows = Band(h.grid, band);
   return d->clock.Time([&] {
-    return d->states.backend()->decode(d->states.at(worker), h.backend_settings, p.payloads[item],
-                                       ParamsOf(h), {plane, h.grid.width, h.grid.height});
+    return d->states.backend()->decode(d->states.at(worker), h.backend_settings,
+                                       p.payloads[item * h.grid.bands + band], ParamsOf(h),
+                                       {plane + size_t{rows.top} * h.grid.width, h.grid.width, rows.rows});
   });
+}
+
+// Every band of item `item` (single form), in parallel.
+Status DecodePlane(ftc_decoder* d, const Parsed& p, size_t item, uint8_t* plane) {
+  const uint32_t bands = p.header.grid.bands;
+  const int workers = static_cast<int>(std::min<size_t>(bands, static_cast<size_t>(d->threads)));
+  FTC_RETURN_IF_ERROR(d->states.Prepare(static_cast<size_t>(workers)));
+  std::vector<Status> results(bands);
+  ParallelFor(bands, workers, [&](size_t band, int worker) {
+    results[band] = Guarded([&] { return DecodeBand(d, p, item, static_cast<uint32_t>(band), worker, plane); });
+  });
+  for (const Status& s : results) FTC_RETURN_IF_ERROR(s);
+  return Status::Ok();
 }
 
 Status DecodeItems(ftc_decoder* d, const Parsed& p, void* values) {
   const Header& h = p.header;
   const size_t items = h.shape.n;
+  const PixelMap map(h.quant.levels(), d->states.backend()->spread_levels);
+  if (h.grid.bands > 1) {  // item after item, its bands in parallel, then untiled on every thread
+    FTC_RETURN_IF_ERROR(d->states.Prepare(1));
+    for (size_t i = 0; i < items; ++i) {
+      uint8_t* plane = d->states.plane(0, h.grid.area());
+      FTC_RETURN_IF_ERROR(DecodePlane(d, p, i, plane));
+      PlaneToTensor(plane, h.grid, h.quant, map, i, h.shape, h.dtype, values, d->threads);
+    }
+    return Status::Ok();
+  }
   const int workers = static_cast<int>(std::min<size_t>(items, static_cast<size_t>(d->threads)));
   const int threads_per_item = d->threads / std::max(workers, 1);  // a batch smaller than the thread count splits its items
   FTC_RETURN_IF_ERROR(d->states.Prepare(static_cast<size_t>(workers)));
-  const PixelMap map(h.quant.levels(), d->states.backend()->spread_levels);
   std::vector<Status> results(items);
   ParallelFor(items, workers, [&](size_t i, int worker) {
     results[i] = Guarded([&]() -> Status {
       uint8_t* plane = d->states.plane(worker, h.grid.area());
-      FTC_RETURN_IF_ERROR(DecodePlane(d, p, i, worker, plane));
+      FTC_RETURN_IF_ERROR(DecodeBand(d, p, i, 0, worker, plane));
       PlaneToTensor(plane, h.grid, h.quant, map, i, h.shape, h.dtype, values, threads_per_item);
       return Status::Ok();
     });
@@ -104,11 +129,10 @@ Status DecodeMosaic(ftc_decoder* d, const uint8_t* data, size_t size, uint64_t i
   Parsed p;
   FTC_RETURN_IF_ERROR(OpenFile(d, data, size, &p));
   if (index >= p.header.shape.n) return InvalidArgument("batch index " + std::to_string(index) + " is out of range");
-  if (!IsStream(p)) FTC_RETURN_IF_ERROR(d->states.Prepare(1));
   const MosaicGrid& g = p.header.grid;
   uint8_t* plane = static_cast<uint8_t*>(std::malloc(g.area()));
   if (plane == nullptr) return {FTC_ERROR_OUT_OF_MEMORY, "out of memory"};
-  Status s = IsStream(p) ? StreamPlane(d, p, index, plane) : DecodePlane(d, p, index, 0, plane);
+  Status s = IsStream(p) ? StreamPlane(d, p, index, plane) : DecodePlane(d, p, index, plane);
   if (!s.ok()) {
     std::free(plane);
     return s;
@@ -157,6 +181,7 @@ Status Info(ftc_decoder* d, const uint8_t* data, size_t size, ftc_info* info) {
     for (const Packet& packet : p.packets) info->key_frames += packet.key;
   }
   info->ranges_per_key_frame = h.ranges_per_key_frame;
+  info->bands = h.grid.bands;
   return Status::Ok();
 }
 
@@ -184,10 +209,9 @@ Status DecodePlanes(
     }
     return Status::Ok();
   }
-  FTC_RETURN_IF_ERROR(d->states.Prepare(1));
   std::vector<uint8_t> plane(h.grid.area());
   for (uint64_t i = 0; i < h.shape.n; ++i) {
-    FTC_RETURN_IF_ERROR(DecodePlane(d, p, i, 0, plane.data()));
+    FTC_RETURN_IF_ERROR(DecodePlane(d, p, i, plane.data()));
     FTC_RETURN_IF_ERROR(take(i, plane.data(), h.quant));
   }
   return Status::Ok();

@@ -49,10 +49,12 @@ Status Quantise(ftc_encoder* e, const ftc_tensor* tensor, TensorView* view, Head
   h->max_error = e->config.params.max_error;
   FTC_RETURN_IF_ERROR(
       ComputeQuantParams(*view, e->config.params.bits, e->config.clip, e->config.per_channel, &h->quant, e->threads));
-  return ChooseGrid(view->shape, b->info.block_align, &h->grid, MinPlaneWidth(b->info.id));
+  FTC_RETURN_IF_ERROR(ChooseGrid(view->shape, b->info.block_align, &h->grid, MinPlaneWidth(b->info.id)));
+  h->grid.bands = ChooseBands(h->grid);
+  return Status::Ok();
 }
 
-// Format version 1: every item coded on its own, in parallel.
+// Format version 1: every item coded on its own, in parallel; the bands of a large item in parallel too.
 FileCoder SingleFormCoder(ftc_encoder* e, const TensorView& view, const Header& header) {
   return [e, view, header](int quality, std::vector<uint8_t>* file) -> Status {
     const Backend* b = e->config.backend;
@@ -63,31 +65,49 @@ FileCoder SingleFormCoder(ftc_encoder* e, const TensorView& view, const Header& 
     params.tile_width = h.grid.tile_w;
     params.tile_height = h.grid.tile_h;
     const PixelMap map(h.quant.levels(), b->spread_levels);
-    const size_t items = view.shape.n;
-    const int workers = static_cast<int>(std::min<size_t>(items, static_cast<size_t>(e->threads)));
-    const int threads_per_item = e->threads / std::max(workers, 1);  // a batch smaller than the thread count splits its items
-    FTC_RETURN_IF_ERROR(e->states.Prepare(static_cast<size_t>(workers)));
+    const size_t items = view.shape.n, bands = h.grid.bands, units = items * bands;
     std::vector<std::vector<uint8_t>>& payloads = e->payloads;
-    if (payloads.size() < items) payloads.resize(items);
-    std::vector<std::vector<uint8_t>> settings(items);
-    std::vector<Status> results(items);
-    ParallelFor(items, workers, [&](size_t i, int worker) {
-      results[i] = Guarded([&] {
-        uint8_t* plane = e->states.plane(worker, h.grid.area());
-        QuantizeToPlane(view, i, h.quant, h.grid, map, plane, threads_per_item);
+    if (payloads.size() < units) payloads.resize(units);
+    std::vector<std::vector<uint8_t>> settings(units);
+    std::vector<Status> results(units);
+    const auto code_band = [&](size_t i, size_t band, int worker, const uint8_t* plane) {
+      const size_t u = i * bands + band;
+      const BandRows rows = Band(h.grid, static_cast<uint32_t>(band));
+      results[u] = Guarded([&] {
         return e->clock.Time([&] {
-          return b->encode(e->states.at(worker), {plane, h.grid.width, h.grid.height}, params, &settings[i],
-                           &payloads[i]);
+          return b->encode(e->states.at(worker), {plane + size_t{rows.top} * h.grid.width, h.grid.width, rows.rows},
+                           params, &settings[u], &payloads[u]);
         });
       });
-    });
+    };
+    if (bands == 1) {  // items in parallel; a batch smaller than the thread count splits its items' tiling
+      const int workers = static_cast<int>(std::min<size_t>(items, static_cast<size_t>(e->threads)));
+      FTC_RETURN_IF_ERROR(e->states.Prepare(static_cast<size_t>(workers)));
+      ParallelFor(items, workers, [&](size_t i, int worker) {
+        uint8_t* plane = nullptr;
+        results[i] = Guarded([&] {
+          plane = e->states.plane(worker, h.grid.area());
+          QuantizeToPlane(view, i, h.quant, h.grid, map, plane, e->threads / workers);
+          return Status::Ok();
+        });
+        if (results[i].ok()) code_band(i, 0, worker, plane);
+      });
+    } else {  // item after item, each tiled on every thread, then its bands in parallel
+      const int workers = static_cast<int>(std::min<size_t>(bands, static_cast<size_t>(e->threads)));
+      FTC_RETURN_IF_ERROR(e->states.Prepare(static_cast<size_t>(workers)));
+      for (size_t i = 0; i < items; ++i) {
+        uint8_t* plane = e->states.plane(0, h.grid.area());
+        QuantizeToPlane(view, i, h.quant, h.grid, map, plane, e->threads);
+        ParallelFor(bands, workers, [&](size_t band, int worker) { code_band(i, band, worker, plane); });
+      }
+    }
     for (const Status& s : results) FTC_RETURN_IF_ERROR(s);
     for (const auto& s : settings)
       if (s != settings[0] || s.size() > 255)
         return {FTC_ERROR_INTERNAL, std::string("backend ") + b->info.name + " wrote inconsistent settings"};
     h.backend_settings = settings[0];
     file->clear();
-    WriteFile(h, {payloads.data(), items}, file);
+    WriteFile(h, {payloads.data(), units}, file);
     return Status::Ok();
   };
 }

@@ -17,9 +17,10 @@ constexpr uint8_t kPerChannel = 0x08;
 constexpr uint8_t kHalfParams = 0x10;
 constexpr int kClipShift = 5;  // 2 bits
 constexpr uint8_t kReserved0 = 0x80;
-// flags byte 1: bits-1 in 0..2, log2(align) in 3..5
+// flags byte 1: bits-1 in 0..2, log2(align) in 3..5, banded (single form)
 constexpr int kAlignShift = 3;
-constexpr uint8_t kReserved1 = 0xC0;
+constexpr uint8_t kBanded = 0x40;
+constexpr uint8_t kReserved1 = 0x80;
 // stream flags (stream header)
 constexpr uint8_t kRangesPerKeyFrame = 0x01;
 constexpr uint8_t kReservedStream = 0xFE;
@@ -48,7 +49,7 @@ void WriteFields(const Header& h, ByteWriter& w) {
   const QuantParams& q = h.quant;
   w.u8(static_cast<uint8_t>(h.dtype | (h.rank == 4 ? kRank4 : 0) | (q.per_channel ? kPerChannel : 0) |
                             (q.half_precision ? kHalfParams : 0) | (q.clip.mode << kClipShift)));
-  w.u8(static_cast<uint8_t>((q.bits - 1) | Log2(h.grid.align) << kAlignShift));
+  w.u8(static_cast<uint8_t>((q.bits - 1) | Log2(h.grid.align) << kAlignShift | (h.grid.bands > 1 ? kBanded : 0)));
   w.u8(static_cast<uint8_t>(h.backend_id));
   w.u8(static_cast<uint8_t>(h.quality));
   if (q.clip.mode == FTC_CLIP_SIGMA) w.u8(static_cast<uint8_t>(std::lround(q.clip.sigma_k * 10)));
@@ -58,6 +59,7 @@ void WriteFields(const Header& h, ByteWriter& w) {
   w.varint(h.shape.h);
   w.varint(h.shape.w);
   w.varint(h.grid.cols);
+  if (h.grid.bands > 1) w.varint(h.grid.bands);
   if (h.version == kStreamForm) {
     w.varint(h.gop);
     w.u8(h.ranges_per_key_frame ? kRangesPerKeyFrame : 0);
@@ -155,6 +157,15 @@ Status ReadFields(ByteReader& r, uint64_t max_elements, Header* out) {
   h.grid.tile_w = static_cast<uint32_t>(h.shape.w);
   Status grid = CompleteGrid(&h.grid);
   if (!grid.ok()) return Corrupt(grid.message());
+  if (f1 & kBanded) {
+    if (stream) return Corrupt("the stream form has no bands");
+    uint64_t bands;
+    FTC_RETURN_IF_ERROR(r.varint(&bands));
+    if (bands < 2 || bands > MaxBands(h.grid))
+      return Corrupt(std::to_string(bands) + " bands in a plane of " + std::to_string(h.grid.height) +
+                     " rows (2.." + std::to_string(MaxBands(h.grid)) + ")");
+    h.grid.bands = static_cast<uint32_t>(bands);
+  }
 
   if (stream) {
     uint64_t gop;
@@ -210,9 +221,11 @@ Status ParseSingleForm(std::span<const uint8_t> data, ByteReader& r, uint64_t ma
   FTC_RETURN_IF_ERROR(ReadFields(r, max_elements, &h));
   FTC_RETURN_IF_ERROR(ReadRanges(r, h, &h.quant.lo, &h.quant.hi));
 
-  // Payload lengths: their count is N, bounded by the element limit; each length by the remaining bytes.
-  if (h.shape.n > r.remaining()) return Truncated("header is truncated");  // one byte per length at least
-  std::vector<uint64_t> lengths(h.shape.n);
+  // Payload lengths: their count is N times the bands, bounded by the element limit and the bands by the plane
+  // height; each length by the remaining bytes.
+  const uint64_t count = h.shape.n * h.grid.bands;
+  if (count > r.remaining()) return Truncated("header is truncated");  // one byte per length at least
+  std::vector<uint64_t> lengths(count);
   uint64_t total = 0;
   for (uint64_t& len : lengths) {
     FTC_RETURN_IF_ERROR(r.varint(&len));

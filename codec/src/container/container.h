@@ -47,13 +47,14 @@ struct Packet {
 // A parsed file: the header plus a view of each item's payload inside the input buffer.
 struct Parsed {
   Header header;
-  std::vector<std::span<const uint8_t>> payloads;  // single form
+  std::vector<std::span<const uint8_t>> payloads;  // single form: N × grid.bands, item 0's bands first
   std::vector<Packet> packets;                     // stream form
   uint64_t header_bytes = 0;   // everything except the payloads
   uint64_t payload_bytes = 0;
 };
 
-// Single form: appends a complete file (header, payload lengths, payloads, CRC-32C) to `out`.
+// Single form: appends a complete file (header, payload lengths, payloads, CRC-32C) to `out`; `payloads` holds
+// N × h.grid.bands, item 0's bands first.
 void WriteFile(const Header& h, std::span<const std::vector<uint8_t>> payloads, std::vector<uint8_t>* out);
 
 // Stream form: appends the stream header of `h` (its shape's n is not written) to `out`.

@@ -1,7 +1,9 @@
 #include "mosaic/mosaic.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
+#include <numeric>
 #include <string>
 
 #include "common/parallel.h"
@@ -21,6 +23,28 @@ Status CompleteGrid(MosaicGrid* g) {
     return LimitExceeded("mosaic plane " + std::to_string(g->width) + "×" + std::to_string(g->height) +
                          " exceeds the limit of " + std::to_string(FTC_MAX_PLANE_SIDE) + " per side");
   return Status::Ok();
+}
+
+uint64_t BandUnit(const MosaicGrid& g) {
+  return std::lcm(static_cast<uint64_t>(g.tile_h), static_cast<uint64_t>(g.align));
+}
+
+uint32_t MaxBands(const MosaicGrid& g) {
+  return static_cast<uint32_t>((g.height + BandUnit(g) - 1) / BandUnit(g));
+}
+
+uint32_t ChooseBands(const MosaicGrid& g) {
+  const uint64_t wanted = std::min<uint64_t>({g.area() / kBandPixels, kMaxBands, MaxBands(g)});
+  return wanted <= 1 ? 1 : std::bit_floor(static_cast<uint32_t>(wanted));
+}
+
+BandRows Band(const MosaicGrid& g, uint32_t b) {
+  const uint64_t unit = BandUnit(g), units = MaxBands(g);
+  const auto edge = [&](uint64_t i) {
+    return static_cast<uint32_t>(std::min<uint64_t>(i * units / g.bands * unit, g.height));
+  };
+  const uint32_t top = edge(b), bottom = edge(b + 1);
+  return {top, bottom - top};
 }
 
 Status ChooseGrid(const TensorShape& s, uint32_t align, MosaicGrid* out, uint32_t min_width) {

@@ -16,11 +16,30 @@ struct MosaicGrid {
   uint32_t tile_h = 1, tile_w = 1;  // H, W of the tensor
   uint32_t align = 1;               // block alignment of the plane (a power of two, 1..32)
   uint32_t width = 1, height = 1;   // plane size: cols*W and rows*H rounded up to `align`
+  uint32_t bands = 1;               // single form: horizontal bands, each coded as a plane of its own
 
   uint64_t area() const { return static_cast<uint64_t>(width) * height; }
 };
 
 uint32_t AlignUp(uint64_t v, uint32_t align);
+
+// Bands (docs/FORMAT.md, "Bands"): a large plane is cut into horizontal bands that the backend codes as
+// planes of their own, so that one item is coded and decoded on several threads with the same bytes whatever
+// the thread count. Band edges fall on multiples of lcm(tile height, align) rows (a band is whole tile rows
+// and keeps the backend's alignment); the last band ends at the plane's bottom.
+uint64_t BandUnit(const MosaicGrid& g);
+// The most bands the plane can be cut into: one per unit.
+uint32_t MaxBands(const MosaicGrid& g);
+// The encoder's choice, from the plane alone: one band per kBandPixels (2^18) pixels, rounded down to a power
+// of two, at most kMaxBands and MaxBands(g).
+inline constexpr uint64_t kBandPixels = uint64_t{1} << 18;
+inline constexpr uint32_t kMaxBands = 64;
+uint32_t ChooseBands(const MosaicGrid& g);
+struct BandRows {
+  uint32_t top, rows;
+};
+// Band b of g.bands: units b*U/bands up to (b+1)*U/bands of the U units.
+BandRows Band(const MosaicGrid& g, uint32_t b);
 
 // Fills width and height from rows, cols, tile size and align; checks them against FTC_MAX_PLANE_SIDE.
 Status CompleteGrid(MosaicGrid* g);
