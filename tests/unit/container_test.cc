@@ -111,9 +111,10 @@ TEST(Container, ErrorsNameTheProblem) {
   EXPECT_NE(m.find("reserved"), std::string::npos) << m;
 
   bad = f;
-  bad[5] |= 0x40;
+  bad[5] |= 0x80;
   FixCrc(&bad);
   EXPECT_EQ(DecodeResult(bad, &m), FTC_ERROR_CORRUPT);
+  EXPECT_NE(m.find("reserved"), std::string::npos) << m;
 
   bad = f;
   bad[bad.size() - 1] ^= 1;
@@ -201,6 +202,53 @@ TEST(Container, Crc32cMatchesTheStandardCheckValue) {
   for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i * 7 + 3);
   const uint32_t whole = Crc32c(0, data.data(), data.size());
   EXPECT_EQ(Crc32c(Crc32c(0, data.data(), 13), data.data() + 13, data.size() - 13), whole);
+}
+
+// A raw file of 4 channels of 2×2 in a 2×2 grid (a 4×4 plane, two tile rows) with `bands` bands of
+// `band_bytes` each.
+std::vector<uint8_t> BandedRawFile(uint64_t bands, const std::vector<uint64_t>& band_bytes) {
+  std::vector<uint8_t> f;
+  f.reserve(128);
+  ByteWriter w(&f);
+  w.bytes(kMagic);
+  w.u8(1);
+  w.u8(0x00);         // float32, rank 3, per-tensor, sigma clip
+  w.u8(7 | 0x40);     // 8 bits, align 1, banded
+  w.u8(kBackendRaw);
+  w.u8(0);
+  w.u8(30);
+  w.varint(0);
+  for (uint64_t d : {4, 2, 2}) w.varint(d);
+  w.varint(2);  // cols
+  w.varint(bands);
+  w.varint(0);  // no settings
+  w.f32(0);
+  w.f32(1);
+  for (uint64_t n : band_bytes) w.varint(n);
+  for (size_t b = 0; b < band_bytes.size(); ++b)
+    for (uint64_t i = 0; i < band_bytes[b]; ++i) w.u8(static_cast<uint8_t>(b * 100 + i * 10));
+  w.u32(0);
+  FixCrc(&f);
+  return f;
+}
+
+TEST(Container, BandsAreCheckedAndDecodeIntoTheirRows) {
+  ftc::Decoder d;
+  const auto good = BandedRawFile(2, {8, 8});
+  EXPECT_EQ(d.Info(good).bands, 2u);
+  const ftc::Plane plane = d.Mosaic(good, 0);
+  ASSERT_EQ(plane.width(), 4u);
+  ASSERT_EQ(plane.height(), 4u);
+  for (uint32_t b = 0; b < 2; ++b)
+    for (uint32_t i = 0; i < 8; ++i) EXPECT_EQ(plane.data()[b * 8 + i], b * 100 + i * 10) << b << " " << i;
+
+  std::string m;
+  EXPECT_EQ(DecodeResult(BandedRawFile(1, {16}), &m), FTC_ERROR_CORRUPT);  // one band is written unbanded
+  EXPECT_NE(m.find("1 bands"), std::string::npos) << m;
+  EXPECT_EQ(DecodeResult(BandedRawFile(3, {8, 8, 0}), &m), FTC_ERROR_CORRUPT);  // more bands than tile rows
+  EXPECT_NE(m.find("3 bands"), std::string::npos) << m;
+  EXPECT_EQ(DecodeResult(BandedRawFile(2, {16}), &m), FTC_ERROR_TRUNCATED);  // a length per band
+  EXPECT_EQ(DecodeResult(BandedRawFile(2, {12, 4}), &m), FTC_ERROR_CORRUPT);  // each band is its own plane
 }
 
 TEST(Container, VarintsMustBeMinimal) {

@@ -1,6 +1,8 @@
 // The mosaic tiler: grid choice, alignment, padding fill, and the fused kernels' inverse property.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "mosaic/mosaic.h"
 #include "test_util.h"
 
@@ -34,6 +36,52 @@ TEST(Mosaic, ChannelsThatCannotFitAreALimitError) {
   MosaicGrid g;
   EXPECT_EQ(ChooseGrid({1, 1, 70000, 1}, 1, &g).code(), FTC_ERROR_LIMIT);
   EXPECT_EQ(ChooseGrid({1, 4096, 2048, 2048}, 1, &g).code(), FTC_ERROR_LIMIT);
+}
+
+// Bands tile the plane from top to bottom without gaps, each whole units (tile rows that keep the alignment)
+// but the last, which ends at the plane's bottom; the encoder's count follows the plane's area only.
+TEST(Mosaic, BandsCoverThePlaneInWholeUnits) {
+  for (uint32_t align : {1u, 8u, 16u, 32u}) {
+    for (uint64_t c : {1, 7, 64, 128, 500, 2048}) {
+      for (uint64_t hw : {5, 14, 28, 56, 100}) {
+        MosaicGrid g;
+        if (!ChooseGrid({1, c, hw, hw}, align, &g).ok()) continue;
+        const uint64_t unit = BandUnit(g);
+        EXPECT_EQ(unit % g.tile_h, 0u);
+        EXPECT_EQ(unit % align, 0u);
+        const uint32_t most = MaxBands(g);
+        ASSERT_GE(most, 1u);
+        const uint32_t chosen = ChooseBands(g);
+        EXPECT_GE(chosen, 1u);
+        EXPECT_LE(chosen, std::min(most, kMaxBands));
+        EXPECT_EQ(chosen & (chosen - 1), 0u) << "a power of two";
+        EXPECT_EQ(chosen > 1, g.area() >= 2 * kBandPixels && most >= 2) << g.width << "x" << g.height;
+        for (uint32_t bands : {1u, 2u, 3u, 5u, most}) {
+          if (bands > most) continue;
+          g.bands = bands;
+          uint32_t next = 0;
+          for (uint32_t b = 0; b < bands; ++b) {
+            const BandRows r = Band(g, b);
+            ASSERT_EQ(r.top, next) << "band " << b << " of " << bands;
+            ASSERT_GT(r.rows, 0u);
+            if (b + 1 < bands) {
+              EXPECT_EQ(r.rows % unit, 0u);
+            }
+            EXPECT_EQ(r.top % unit, 0u);
+            next = r.top + r.rows;
+          }
+          EXPECT_EQ(next, g.height);
+        }
+      }
+    }
+  }
+  MosaicGrid g;  // 128 channels of 56×56 as JPEG lays them out: 896×448 pixels, under 2^19
+  ASSERT_TRUE(ChooseGrid({1, 128, 56, 56}, 8, &g).ok());
+  EXPECT_EQ(ChooseBands(g), 1u);
+  ASSERT_TRUE(ChooseGrid({1, 256, 56, 56}, 8, &g).ok());  // 896×896: 3 × 2^18 pixels, rounded down to 2
+  EXPECT_EQ(ChooseBands(g), 2u);
+  ASSERT_TRUE(ChooseGrid({1, 2048, 64, 64}, 8, &g).ok());  // 2^23 pixels: 32 bands
+  EXPECT_EQ(ChooseBands(g), 32u);
 }
 
 TEST(Mosaic, PixelMapSpreadsAndSnapsBack) {

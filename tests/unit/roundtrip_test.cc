@@ -136,5 +136,39 @@ TEST(RoundTrip, MosaicFromTheFileEqualsMosaicFromTheTensor) {
   }
 }
 
+// A plane of 2^19 pixels or more is coded in bands (docs/FORMAT.md, "Bands"): values and mosaics come back as
+// from a plane coded whole, in a batch too; video codecs (the stream form) code whole planes.
+TEST(RoundTrip, LargePlanesAreCodedInBandsAndComeBack) {
+  const auto t = MakeTensor({2, 128, 64, 64}, FTC_DTYPE_FLOAT32, Distribution::kRelu);  // 1024×512 each
+  for (const std::string& codec : BuiltBackends()) {
+    const ftc_backend_info* b = test::EncoderInfo(codec);
+    const bool video = b->capabilities & FTC_CAP_VIDEO;
+    if (video && codec.find("x265") != std::string::npos) continue;  // slow, and the same form as h264
+    ftc::Encoder e(test::SettingsFor(codec, 8, 95));
+    const ftc_tensor view = t.view();
+    const auto file = e.Encode(view);
+    ftc::Decoder d;
+    const ftc_info info = d.Info(file.span());
+    EXPECT_EQ(info.bands, video ? 1u : 2u) << codec;
+    const ftc::Tensor out = d.Decode(file.span());
+    ASSERT_EQ(out.shape(), t.shape);
+    double err2 = 0;
+    for (uint64_t i = 0; i < t.elements(); ++i) {
+      const float got = test::ElementAt(out.raw(), i), expected = Reconstruction(info, t, i);
+      if (b->capabilities & FTC_CAP_LOSSLESS) {
+        ASSERT_EQ(got, expected) << codec << " element " << i;
+      }
+      err2 += (got - expected) * (got - expected);
+    }
+    const double range = info.clip_hi[0] - info.clip_lo[0];
+    EXPECT_LT(std::sqrt(err2 / static_cast<double>(t.elements())) / range, 0.05) << codec;
+    if (b->capabilities & FTC_CAP_LOSSLESS) {
+      const ftc::Plane a = e.Mosaic(view, 1), c = d.Mosaic(file.span(), 1);
+      ASSERT_EQ(size_t{a.width()} * a.height(), size_t{c.width()} * c.height());
+      EXPECT_EQ(std::memcmp(a.data(), c.data(), size_t{a.width()} * a.height()), 0) << codec;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace ftc

@@ -45,7 +45,8 @@ TEST(Threads, FilesAndTensorsAreTheSameWhateverTheThreadCount) {
   const Shape shapes[] = {{{6, 32, 14, 14}, FTC_DTYPE_FLOAT32},
                           {{1, 96, 64, 60}, FTC_DTYPE_FLOAT32},
                           {{2, 48, 80, 80}, FTC_DTYPE_FLOAT16},
-                          {{1, 40, 90, 90}, FTC_DTYPE_BFLOAT16}};
+                          {{1, 40, 90, 90}, FTC_DTYPE_BFLOAT16},
+                          {{1, 128, 64, 64}, FTC_DTYPE_FLOAT32}};  // 2^19 pixels: two bands
   for (const char* codec : {"raw", "lossless", "jpeg"}) {
     if (ftc_backend_find(codec) == nullptr) continue;
     for (const Shape& shape : shapes) {
@@ -57,6 +58,9 @@ TEST(Threads, FilesAndTensorsAreTheSameWhateverTheThreadCount) {
           s.per_channel = per_channel;
           s.threads = threads;
           const auto file = test::EncodeOrDie(s, t);
+          if (shape.dims[1] == 128) {
+            ASSERT_EQ(ftc::Decoder().Info(file).bands, 2u) << codec;
+          }
           ftc_decoder_settings ds;
           ftc_decoder_default_settings(&ds);
           ds.threads = threads;
