@@ -212,8 +212,8 @@ std::vector<uint8_t> BandedRawFile(uint64_t bands, const std::vector<uint64_t>& 
   ByteWriter w(&f);
   w.bytes(kMagic);
   w.u8(1);
-  w.u8(0x00);         // float32, rank 3, per-tensor, sigma clip
-  w.u8(7 | 0x40);     // 8 bits, align 1, banded
+  w.u8(0x00);      // float32, rank 3, per-tensor, sigma clip
+  w.u8(7 | 0x40);  // 8 bits, align 1, banded
   w.u8(kBackendRaw);
   w.u8(0);
   w.u8(30);
@@ -247,7 +247,7 @@ TEST(Container, BandsAreCheckedAndDecodeIntoTheirRows) {
   EXPECT_NE(m.find("1 bands"), std::string::npos) << m;
   EXPECT_EQ(DecodeResult(BandedRawFile(3, {8, 8, 0}), &m), FTC_ERROR_CORRUPT);  // more bands than tile rows
   EXPECT_NE(m.find("3 bands"), std::string::npos) << m;
-  EXPECT_EQ(DecodeResult(BandedRawFile(2, {16}), &m), FTC_ERROR_TRUNCATED);  // a length per band
+  EXPECT_EQ(DecodeResult(BandedRawFile(2, {16}), &m), FTC_ERROR_TRUNCATED);   // a length per band
   EXPECT_EQ(DecodeResult(BandedRawFile(2, {12, 4}), &m), FTC_ERROR_CORRUPT);  // each band is its own plane
 }
 

@@ -270,7 +270,8 @@ Result Measure(const Input& in, Setting& setting, const Plan& plan) {
   const uint64_t items = in.tensor.shape.size() == 4 ? in.tensor.shape[0] : 1;
   const uint64_t units = info.bands > 1 ? info.bands : items;
   const double workers =
-      setting.video ? 1.0 : static_cast<double>(std::min<uint64_t>(units, static_cast<uint64_t>(plan.threads)));
+      setting.video ? 1.0
+                    : static_cast<double>(std::min<uint64_t>(units, static_cast<uint64_t>(plan.threads)));
   r.encode_backend_share = encode.backend_s / (workers * encode.total_s);
   r.decode_backend_share = decode.backend_s / (workers * decode.total_s);
   r.backend_share = (encode.backend_s + decode.backend_s) / (workers * (encode.total_s + decode.total_s));

@@ -283,7 +283,7 @@ typedef struct ftc_info {
   uint64_t key_frames;     /* frames at which decoding can start */
   int ranges_per_key_frame; /* 1: the clip ranges travel in key frames; clip_lo/clip_hi are the first one's */
   /* Appended in ABI 3. */
-  uint32_t bands;          /* horizontal bands of the plane, each coded on its own (format 1; 1 in format 2) */
+  uint32_t bands; /* horizontal bands of the plane, each coded on its own (format 1; 1 in format 2) */
 } ftc_info;
 
 /* Parses and validates the header and checksum without decoding the payload. */

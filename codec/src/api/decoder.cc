@@ -53,7 +53,8 @@ Status DecodePlane(ftc_decoder* d, const Parsed& p, size_t item, uint8_t* plane)
   FTC_RETURN_IF_ERROR(d->states.Prepare(static_cast<size_t>(workers)));
   std::vector<Status> results(bands);
   ParallelFor(bands, workers, [&](size_t band, int worker) {
-    results[band] = Guarded([&] { return DecodeBand(d, p, item, static_cast<uint32_t>(band), worker, plane); });
+    results[band] =
+        Guarded([&] { return DecodeBand(d, p, item, static_cast<uint32_t>(band), worker, plane); });
   });
   for (const Status& s : results) FTC_RETURN_IF_ERROR(s);
   return Status::Ok();
@@ -128,7 +129,8 @@ Status StreamPlane(ftc_decoder* d, const Parsed& p, uint64_t index, uint8_t* pla
 Status DecodeMosaic(ftc_decoder* d, const uint8_t* data, size_t size, uint64_t index, ftc_plane* out) {
   Parsed p;
   FTC_RETURN_IF_ERROR(OpenFile(d, data, size, &p));
-  if (index >= p.header.shape.n) return InvalidArgument("batch index " + std::to_string(index) + " is out of range");
+  if (index >= p.header.shape.n)
+    return InvalidArgument("batch index " + std::to_string(index) + " is out of range");
   const MosaicGrid& g = p.header.grid;
   uint8_t* plane = static_cast<uint8_t*>(std::malloc(g.area()));
   if (plane == nullptr) return {FTC_ERROR_OUT_OF_MEMORY, "out of memory"};

@@ -75,8 +75,9 @@ FileCoder SingleFormCoder(ftc_encoder* e, const TensorView& view, const Header& 
       const BandRows rows = Band(h.grid, static_cast<uint32_t>(band));
       results[u] = Guarded([&] {
         return e->clock.Time([&] {
-          return b->encode(e->states.at(worker), {plane + size_t{rows.top} * h.grid.width, h.grid.width, rows.rows},
-                           params, &settings[u], &payloads[u]);
+          return b->encode(e->states.at(worker),
+                           {plane + size_t{rows.top} * h.grid.width, h.grid.width, rows.rows}, params,
+                           &settings[u], &payloads[u]);
         });
       });
     };

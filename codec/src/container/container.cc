@@ -49,7 +49,8 @@ void WriteFields(const Header& h, ByteWriter& w) {
   const QuantParams& q = h.quant;
   w.u8(static_cast<uint8_t>(h.dtype | (h.rank == 4 ? kRank4 : 0) | (q.per_channel ? kPerChannel : 0) |
                             (q.half_precision ? kHalfParams : 0) | (q.clip.mode << kClipShift)));
-  w.u8(static_cast<uint8_t>((q.bits - 1) | Log2(h.grid.align) << kAlignShift | (h.grid.bands > 1 ? kBanded : 0)));
+  w.u8(static_cast<uint8_t>((q.bits - 1) | Log2(h.grid.align) << kAlignShift |
+                            (h.grid.bands > 1 ? kBanded : 0)));
   w.u8(static_cast<uint8_t>(h.backend_id));
   w.u8(static_cast<uint8_t>(h.quality));
   if (q.clip.mode == FTC_CLIP_SIGMA) w.u8(static_cast<uint8_t>(std::lround(q.clip.sigma_k * 10)));
@@ -221,8 +222,8 @@ Status ParseSingleForm(std::span<const uint8_t> data, ByteReader& r, uint64_t ma
   FTC_RETURN_IF_ERROR(ReadFields(r, max_elements, &h));
   FTC_RETURN_IF_ERROR(ReadRanges(r, h, &h.quant.lo, &h.quant.hi));
 
-  // Payload lengths: their count is N times the bands, bounded by the element limit and the bands by the plane
-  // height; each length by the remaining bytes.
+  // Payload lengths: their count is N times the bands, bounded by the element limit and the bands by the
+  // plane height; each length by the remaining bytes.
   const uint64_t count = h.shape.n * h.grid.bands;
   if (count > r.remaining()) return Truncated("header is truncated");  // one byte per length at least
   std::vector<uint64_t> lengths(count);

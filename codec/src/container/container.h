@@ -53,8 +53,8 @@ struct Parsed {
   uint64_t payload_bytes = 0;
 };
 
-// Single form: appends a complete file (header, payload lengths, payloads, CRC-32C) to `out`; `payloads` holds
-// N × h.grid.bands, item 0's bands first.
+// Single form: appends a complete file (header, payload lengths, payloads, CRC-32C) to `out`; `payloads`
+// holds N × h.grid.bands, item 0's bands first.
 void WriteFile(const Header& h, std::span<const std::vector<uint8_t>> payloads, std::vector<uint8_t>* out);
 
 // Stream form: appends the stream header of `h` (its shape's n is not written) to `out`.
