@@ -41,13 +41,17 @@ class Container:
         pos = 8 + (1 if (f0 >> 5) & 3 == 0 else 0)  # sigma_k only in sigma mode
         self.max_error, pos = varint(b, pos)
         n = 1
-        if self.version == 1 and f0 & 4:
+        if self.version != 2 and f0 & 4:
             n, pos = varint(b, pos)
         (c, pos), self.bits = varint(b, pos), (f1 & 7) + 1
         self.h, pos = varint(b, pos)
         self.w, pos = varint(b, pos)
         self.cols, pos = varint(b, pos)
+        self.cols_end = pos  # where version 3 has its band count
         self.rows = -(-c // self.cols)
+        self.bands = 1
+        if self.version == 3:
+            self.bands, pos = varint(b, pos)
         ranges_per_key = False
         if self.version == 2:
             _, pos = varint(b, pos)  # gop
@@ -59,9 +63,10 @@ class Container:
         if not ranges_per_key:
             pos += range_bytes
         self.packets = []  # (key, payload)
-        if self.version == 1:
+        if self.version != 2:
+            self.lengths_at = pos
             lengths = []
-            for _ in range(n):
+            for _ in range(n * self.bands):
                 length, pos = varint(b, pos)
                 lengths.append(length)
             for length in lengths:
@@ -88,6 +93,29 @@ class Container:
 
     def fits_backend_fuzzer(self):
         return self.w <= 32 and self.h <= 32 and self.cols <= 8 and self.rows <= 8 and self.max_error < 8
+
+
+def crc32c(data):
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 & -(crc & 1))
+    return crc ^ 0xFFFFFFFF
+
+
+def in_two_bands(b, c):
+    """A raw file of format version 1 with one item and at least two tile rows, rewritten as version 3 with its
+    plane in two bands (docs/FORMAT.md, "Bands"; raw's align is 1, so a band is whole tile rows)."""
+    plane = c.packets[0][1]
+    top = (c.rows // 2) * c.h * (len(plane) // (c.rows * c.h))  # bytes of band 0's rows
+    out = bytearray(b[:c.cols_end]) + bytes([2]) + b[c.cols_end:c.lengths_at]
+    out[3] = 3
+    for part in (plane[:top], plane[top:]):
+        assert len(part) < 128  # one-byte varints
+        out.append(len(part))
+    out += plane
+    return bytes(out) + struct.pack("<I", crc32c(out))
 
 
 def framed(chunks):
@@ -137,6 +165,9 @@ def main():
         if kind not in seen:
             seen.add(kind)
             whole.append(b)
+    banded = [in_two_bands(files[name], c) for name, c in parsed.items()
+              if c.version == 1 and c.codec == 0 and len(c.packets) == 1 and c.rows >= 2 and c.h * c.rows * c.w < 128]
+    whole += banded[:2]
     write("container", whole)
     write("decode", whole)
     streams = [c for name, c in parsed.items() if c.version == 2 and len(files[name]) <= MAX_SEED_BYTES]

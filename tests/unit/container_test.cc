@@ -111,7 +111,7 @@ TEST(Container, ErrorsNameTheProblem) {
   EXPECT_NE(m.find("reserved"), std::string::npos) << m;
 
   bad = f;
-  bad[5] |= 0x80;
+  bad[5] |= 0x40;
   FixCrc(&bad);
   EXPECT_EQ(DecodeResult(bad, &m), FTC_ERROR_CORRUPT);
   EXPECT_NE(m.find("reserved"), std::string::npos) << m;
@@ -204,16 +204,16 @@ TEST(Container, Crc32cMatchesTheStandardCheckValue) {
   EXPECT_EQ(Crc32c(Crc32c(0, data.data(), 13), data.data() + 13, data.size() - 13), whole);
 }
 
-// A raw file of 4 channels of 2×2 in a 2×2 grid (a 4×4 plane, two tile rows) with `bands` bands of
-// `band_bytes` each.
+// A raw file in format version 3 (bands): 4 channels of 2×2 in a 2×2 grid (a 4×4 plane, two tile rows), with
+// `bands` bands of `band_bytes` each.
 std::vector<uint8_t> BandedRawFile(uint64_t bands, const std::vector<uint64_t>& band_bytes) {
   std::vector<uint8_t> f;
   f.reserve(128);
   ByteWriter w(&f);
   w.bytes(kMagic);
-  w.u8(1);
-  w.u8(0x00);      // float32, rank 3, per-tensor, sigma clip
-  w.u8(7 | 0x40);  // 8 bits, align 1, banded
+  w.u8(3);     // the single form with bands
+  w.u8(0x00);  // float32, rank 3, per-tensor, sigma clip
+  w.u8(7);     // 8 bits, align 1
   w.u8(kBackendRaw);
   w.u8(0);
   w.u8(30);
@@ -243,12 +243,16 @@ TEST(Container, BandsAreCheckedAndDecodeIntoTheirRows) {
     for (uint32_t i = 0; i < 8; ++i) EXPECT_EQ(plane.data()[b * 8 + i], b * 100 + i * 10) << b << " " << i;
 
   std::string m;
-  EXPECT_EQ(DecodeResult(BandedRawFile(1, {16}), &m), FTC_ERROR_CORRUPT);  // one band is written unbanded
+  EXPECT_EQ(DecodeResult(BandedRawFile(1, {16}), &m), FTC_ERROR_CORRUPT);  // one band is version 1
   EXPECT_NE(m.find("1 bands"), std::string::npos) << m;
   EXPECT_EQ(DecodeResult(BandedRawFile(3, {8, 8, 0}), &m), FTC_ERROR_CORRUPT);  // more bands than tile rows
   EXPECT_NE(m.find("3 bands"), std::string::npos) << m;
   EXPECT_EQ(DecodeResult(BandedRawFile(2, {16}), &m), FTC_ERROR_TRUNCATED);   // a length per band
   EXPECT_EQ(DecodeResult(BandedRawFile(2, {12, 4}), &m), FTC_ERROR_CORRUPT);  // each band is its own plane
+  auto unbanded = good;  // version 1 has no band count: the same bytes read as a corrupt version-1 file
+  unbanded[3] = 1;
+  FixCrc(&unbanded);
+  EXPECT_NE(DecodeResult(unbanded, &m), FTC_OK);
 }
 
 TEST(Container, VarintsMustBeMinimal) {

@@ -53,6 +53,19 @@ def per_channel_scales(shape, seed, scale=1.0):
     return (x * (scale * np.arange(1, shape[1] + 1, dtype=np.float32)).reshape(1, -1, 1, 1)).astype(np.float32)
 
 
+def smooth(shape, seed):
+    """Rectified low-frequency waves, a few per channel: planes a coder shrinks well (small vectors)."""
+    rng = np.random.default_rng(seed)
+    n, c, h, w = shape
+    y, x = np.mgrid[0:h, 0:w]
+    out = np.empty(shape, np.float32)
+    for i in range(n):
+        for j in range(c):
+            fx, fy, phase = rng.uniform(0, 2, 3)
+            out[i, j] = np.maximum(0, np.cos(2 * np.pi * (fx * x / w + fy * y / h) + phase * np.pi))
+    return out
+
+
 def bfloat16_bits(x):
     """float32 -> bfloat16 bit patterns ('<u2'), rounded to nearest even, as ftc's --dtype bf16 expects."""
     u = x.astype(np.float32).view(np.uint32).astype(np.uint64)
@@ -134,6 +147,11 @@ def vectors():
                     ["--codec", "jpeg"], dtype="bf16"))
     v.append(Vector("jpeg_odd_plane", "jpeg, 3×13×11: padding on both sides of the plane", gaussian((3, 13, 11), 46),
                     ["--codec", "jpeg", "--quality", "75"]))
+    # Bands: a plane of 2^19 pixels or more, coded in horizontal bands (format version 3).
+    v.append(Vector("lossless_bands", "lossless, 1 bit, 128×64×64: a 1024×512 plane in 2 bands (format version 3)",
+                    smooth((1, 128, 64, 64), 47), ["--codec", "lossless", "--bits", "1"]))
+    v.append(Vector("jpeg_bands", "jpeg, quality 10, 128×64×64: a 1024×512 plane in 2 bands (format version 3)",
+                    smooth((1, 128, 64, 64), 48), ["--codec", "jpeg", "--quality", "10"]))
     # Video codecs: the stream form (format version 2), several frames, P frames between key frames.
     h264 = ["--codec", "h264", "--encoder"]
     v.append(Vector("h264_x264_gop2", "h264 by x264, 4 frames, gop 2, batch range", frames((4, 16, 8, 8), 50),

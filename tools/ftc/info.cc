@@ -75,7 +75,7 @@ void PrintText(const std::string& name, const ftc_info& info) {
   row("format", Format("version %u", info.format_version));
   row("tensor", Format("%s %s, %llu elements", ShapeText(shape).c_str(), ftc_dtype_name(info.dtype),
                        static_cast<unsigned long long>(elements)));
-  if (info.format_version >= 2)
+  if (info.format_version == 2)  // the stream form
     row("stream", Format("%llu frames, %llu key frames, key-frame interval %u, clip ranges %s",
                          static_cast<unsigned long long>(info.rank == 4 ? info.shape[0] : 1),
                          static_cast<unsigned long long>(info.key_frames), info.gop,

@@ -40,8 +40,9 @@ extern "C" {
 #define FTC_VERSION_PATCH 0
 #define FTC_ABI_VERSION 3
 /* The newest .ftc format version this library writes and reads; it also reads every older one. Image codecs
- * write version 1 (the single form), streams and video codecs version 2 (the stream form). */
-#define FTC_FORMAT_VERSION 2
+ * write version 1 (the single form), or 3 (the single form in bands) for planes of 2^19 pixels and more;
+ * streams and video codecs write version 2 (the stream form). */
+#define FTC_FORMAT_VERSION 3
 
 FTC_API const char* ftc_version_string(void);   /* "0.1.0" */
 FTC_API uint32_t ftc_version(void);              /* major << 16 | minor << 8 | patch */

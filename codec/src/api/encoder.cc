@@ -51,6 +51,7 @@ Status Quantise(ftc_encoder* e, const ftc_tensor* tensor, TensorView* view, Head
       ComputeQuantParams(*view, e->config.params.bits, e->config.clip, e->config.per_channel, &h->quant, e->threads));
   FTC_RETURN_IF_ERROR(ChooseGrid(view->shape, b->info.block_align, &h->grid, MinPlaneWidth(b->info.id)));
   h->grid.bands = ChooseBands(h->grid);
+  h->version = h->grid.bands > 1 ? kBandedForm : kSingleForm;
   return Status::Ok();
 }
 

@@ -17,10 +17,9 @@ constexpr uint8_t kPerChannel = 0x08;
 constexpr uint8_t kHalfParams = 0x10;
 constexpr int kClipShift = 5;  // 2 bits
 constexpr uint8_t kReserved0 = 0x80;
-// flags byte 1: bits-1 in 0..2, log2(align) in 3..5, banded (single form)
+// flags byte 1: bits-1 in 0..2, log2(align) in 3..5
 constexpr int kAlignShift = 3;
-constexpr uint8_t kBanded = 0x40;
-constexpr uint8_t kReserved1 = 0x80;
+constexpr uint8_t kReserved1 = 0xC0;
 // stream flags (stream header)
 constexpr uint8_t kRangesPerKeyFrame = 0x01;
 constexpr uint8_t kReservedStream = 0xFE;
@@ -49,18 +48,17 @@ void WriteFields(const Header& h, ByteWriter& w) {
   const QuantParams& q = h.quant;
   w.u8(static_cast<uint8_t>(h.dtype | (h.rank == 4 ? kRank4 : 0) | (q.per_channel ? kPerChannel : 0) |
                             (q.half_precision ? kHalfParams : 0) | (q.clip.mode << kClipShift)));
-  w.u8(static_cast<uint8_t>((q.bits - 1) | Log2(h.grid.align) << kAlignShift |
-                            (h.grid.bands > 1 ? kBanded : 0)));
+  w.u8(static_cast<uint8_t>((q.bits - 1) | Log2(h.grid.align) << kAlignShift));
   w.u8(static_cast<uint8_t>(h.backend_id));
   w.u8(static_cast<uint8_t>(h.quality));
   if (q.clip.mode == FTC_CLIP_SIGMA) w.u8(static_cast<uint8_t>(std::lround(q.clip.sigma_k * 10)));
   w.varint(static_cast<uint64_t>(h.max_error));
-  if (h.version == kSingleForm && h.rank == 4) w.varint(h.shape.n);
+  if (h.version != kStreamForm && h.rank == 4) w.varint(h.shape.n);
   w.varint(h.shape.c);
   w.varint(h.shape.h);
   w.varint(h.shape.w);
   w.varint(h.grid.cols);
-  if (h.grid.bands > 1) w.varint(h.grid.bands);
+  if (h.version == kBandedForm) w.varint(h.grid.bands);
   if (h.version == kStreamForm) {
     w.varint(h.gop);
     w.u8(h.ranges_per_key_frame ? kRangesPerKeyFrame : 0);
@@ -158,8 +156,7 @@ Status ReadFields(ByteReader& r, uint64_t max_elements, Header* out) {
   h.grid.tile_w = static_cast<uint32_t>(h.shape.w);
   Status grid = CompleteGrid(&h.grid);
   if (!grid.ok()) return Corrupt(grid.message());
-  if (f1 & kBanded) {
-    if (stream) return Corrupt("the stream form has no bands");
+  if (h.version == kBandedForm) {
     uint64_t bands;
     FTC_RETURN_IF_ERROR(r.varint(&bands));
     if (bands < 2 || bands > MaxBands(h.grid))
@@ -216,9 +213,11 @@ Status CheckCrc(std::span<const uint8_t> data, size_t covered, const char* what)
   return Status::Ok();
 }
 
-Status ParseSingleForm(std::span<const uint8_t> data, ByteReader& r, uint64_t max_elements, Parsed* out) {
+// Versions 1 and 3 (with bands).
+Status ParseSingleForm(std::span<const uint8_t> data, ByteReader& r, uint32_t version, uint64_t max_elements,
+                       Parsed* out) {
   Header h;
-  h.version = kSingleForm;
+  h.version = version;
   FTC_RETURN_IF_ERROR(ReadFields(r, max_elements, &h));
   FTC_RETURN_IF_ERROR(ReadRanges(r, h, &h.quant.lo, &h.quant.hi));
 
@@ -378,7 +377,7 @@ Status ParseFile(std::span<const uint8_t> data, uint64_t max_elements, Parsed* o
   uint32_t version;
   FTC_RETURN_IF_ERROR(ReadVersion(r, &version));
   if (version == kStreamForm) return ParseStreamForm(data, max_elements, out);
-  return ParseSingleForm(data, r, max_elements, out);
+  return ParseSingleForm(data, r, version, max_elements, out);
 }
 
 }  // namespace ftc

@@ -1,6 +1,7 @@
 // The .ftc container (docs/FORMAT.md is the specification; keep the two in step): format version 1, the
-// single form (a header, then N payloads, one CRC-32C), and format version 2, the stream form (a stream header
-// with its CRC-32C, then one packet per frame, each with its own length and CRC-32C).
+// single form (a header, then N payloads, one CRC-32C); version 3, the single form in bands (N × B payloads);
+// and format version 2, the stream form (a stream header with its CRC-32C, then one packet per frame, each
+// with its own length and CRC-32C).
 #ifndef FTC_CONTAINER_CONTAINER_H
 #define FTC_CONTAINER_CONTAINER_H
 
@@ -19,10 +20,11 @@ inline constexpr uint8_t kMagic[3] = {'F', 'T', 'C'};
 inline constexpr uint32_t kCrcBytes = 4;
 inline constexpr uint32_t kSingleForm = 1;  // format version of the single form
 inline constexpr uint32_t kStreamForm = 2;  // format version of the stream form
+inline constexpr uint32_t kBandedForm = 3;  // format version of the single form with bands (grid.bands > 1)
 inline constexpr uint32_t kMaxGop = 65535;
 
 struct Header {
-  uint32_t version = kSingleForm;
+  uint32_t version = kSingleForm;  // WriteFile writes kBandedForm when grid.bands > 1
   ftc_dtype dtype = FTC_DTYPE_FLOAT32;
   uint32_t rank = 4;  // stream form: the rank of each frame (4: 1×C×H×W)
   TensorShape shape;  // stream form: n is the number of packets (1 in a stream header)
