@@ -17,8 +17,8 @@ if not FTC or not os.path.exists(FTC):
     pytest.exit("set FTC_CLI to the ftc binary (ctest does)", returncode=4)
 
 EXIT_OK, EXIT_USAGE, EXIT_DATA, EXIT_IO = 0, 1, 2, 3
-RESULT_KEYS = {"codec", "encoder", "setting", "quality", "bits", "bytes", "bits_per_element", "ratio", "encode_ms",
-               "decode_ms", "encode_mb_s", "decode_mb_s", "backend_share", "encode_backend_share",
+RESULT_KEYS = {"codec", "encoder", "setting", "quality", "bits", "bytes", "bits_per_element", "bands", "ratio",
+               "encode_ms", "decode_ms", "encode_mb_s", "decode_mb_s", "backend_share", "encode_backend_share",
                "decode_backend_share", "runs"}
 
 
@@ -63,6 +63,7 @@ def check_result(r, elements):
     assert 0 < r["encode_backend_share"] <= 1 and 0 < r["decode_backend_share"] <= 1
     assert r["encode_ms"] > 0 and r["decode_ms"] > 0 and r["encode_mb_s"] > 0 and r["decode_mb_s"] > 0
     assert r["runs"] == 2
+    assert r["bands"] == 1  # the test tensors are small planes
 
 
 @pytest.mark.parametrize("flags", [["--codec", "jpeg", "--quality", "50", "--bits", "6", "--clip", "minmax"],

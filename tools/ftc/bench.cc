@@ -172,6 +172,7 @@ struct Result {
   int quality = 0;  // 0: the codec has none
   int bits = 0;
   uint64_t bytes = 0;
+  uint32_t bands = 1;  // of each item's plane (docs/FORMAT.md, "Bands")
   size_t runs = 0;
   double encode_ms = 0, decode_ms = 0, encode_mb_s = 0, decode_mb_s = 0;
   double bits_per_element = 0, ratio = 0;
@@ -258,6 +259,7 @@ Result Measure(const Input& in, Setting& setting, const Plan& plan) {
   r.bits = info.bits;
   r.bytes = info.total_bytes;
   r.runs = encode.wall_s.size();
+  r.bands = info.bands;
   r.bits_per_element = info.bits_per_element;
   const double input_bytes = static_cast<double>(in.tensor.bytes.size());
   r.ratio = input_bytes / static_cast<double>(r.bytes);
@@ -289,6 +291,7 @@ std::string ResultFields(const Result& r, std::vector<JsonField>* fields) {
       {"bits", std::to_string(r.bits)},
       {"bytes", count(r.bytes)},
       {"bits_per_element", JsonNumber(r.bits_per_element, 17)},
+      {"bands", count(r.bands)},
       {"ratio", number(r.ratio)},
       {"encode_ms", number(r.encode_ms)},
       {"decode_ms", number(r.decode_ms)},
@@ -363,7 +366,7 @@ CommandSpec BenchSpec() {
       "--bits take comma-separated lists: every combination is one setting. Without IN.npy the input is\n"
       "synthetic (--shape, --dist, --seed).\n"
       "--json prints one JSON object: input, threads, cpu_level, warmup and a \"results\" array with one\n"
-      "object per setting (codec, encoder, setting, quality, bits, bytes, bits_per_element, ratio,\n"
+      "object per setting (codec, encoder, setting, quality, bits, bytes, bits_per_element, bands, ratio,\n"
       "encode_ms, decode_ms, encode_mb_s, decode_mb_s, backend_share, encode_backend_share,\n"
       "decode_backend_share, runs); with exactly one setting its keys are also at the top level.\n";
   spec.positional = {"IN.npy"};

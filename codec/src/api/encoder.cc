@@ -55,7 +55,7 @@ Status Quantise(ftc_encoder* e, const ftc_tensor* tensor, TensorView* view, Head
   return Status::Ok();
 }
 
-// Format version 1: every item coded on its own, in parallel; the bands of a large item in parallel too.
+// Format versions 1 and 3: every item coded on its own, in parallel, and the bands of a large item too.
 FileCoder SingleFormCoder(ftc_encoder* e, const TensorView& view, const Header& header) {
   return [e, view, header](int quality, std::vector<uint8_t>* file) -> Status {
     const Backend* b = e->config.backend;

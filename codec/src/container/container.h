@@ -24,7 +24,7 @@ inline constexpr uint32_t kBandedForm = 3;  // format version of the single form
 inline constexpr uint32_t kMaxGop = 65535;
 
 struct Header {
-  uint32_t version = kSingleForm;  // WriteFile writes kBandedForm when grid.bands > 1
+  uint32_t version = kSingleForm;  // kBandedForm for the single form when grid.bands > 1
   ftc_dtype dtype = FTC_DTYPE_FLOAT32;
   uint32_t rank = 4;  // stream form: the rank of each frame (4: 1×C×H×W)
   TensorShape shape;  // stream form: n is the number of packets (1 in a stream header)
