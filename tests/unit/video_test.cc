@@ -243,6 +243,25 @@ TEST_P(Video, EncodingIsReproducible) {
   for (int i = 0; i < 3; ++i) EXPECT_EQ(test::EncodeOrDie(test::SettingsFor(GetParam(), 8, 50), t), first);
 }
 
+// The threads setting never changes a stream: the video encoders code each frame on one thread (x264's sliced
+// threads, x265's thread pool and wavefronts would change the bytes; docs/VIDEO.md).
+TEST_P(Video, OutputIsTheSameWhateverTheThreadCount) {
+  const auto t = Sequence(4, 128, 28, 28);
+  ftc_stream_settings stream = ftc::DefaultStreamSettings();
+  stream.gop = 2;
+  std::vector<uint8_t> first;
+  for (const int threads : {1, 2, 4}) {
+    ftc_encoder_settings s = test::SettingsFor(GetParam(), 8, 70);
+    s.stream = &stream;
+    s.threads = threads;
+    const auto file = test::EncodeOrDie(s, t);
+    if (threads == 1)
+      first = file;
+    else
+      EXPECT_EQ(file, first) << GetParam() << " threads " << threads;
+  }
+}
+
 TEST_P(Video, FramesComeBackWithShapeAndDtype) {
   for (const ftc_dtype dtype : {FTC_DTYPE_FLOAT16, FTC_DTYPE_BFLOAT16}) {
     const auto t = test::MakeTensor({7, 5, 6, 9}, dtype, test::Distribution::kRelu);
