@@ -13,10 +13,13 @@ import io
 import pathlib
 import shutil
 import struct
+import sys
 
 import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from crc32c import crc32c  # noqa: E402  (tests/crc32c.py)
 VECTORS = ROOT / "tests" / "vectors"
 CORPUS = ROOT / "fuzz" / "corpus"
 MAX_SEED_BYTES = 2500  # keeps each target's corpus to a few KB
@@ -93,15 +96,6 @@ class Container:
 
     def fits_backend_fuzzer(self):
         return self.w <= 32 and self.h <= 32 and self.cols <= 8 and self.rows <= 8 and self.max_error < 8
-
-
-def crc32c(data):
-    crc = 0xFFFFFFFF
-    for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ (0x82F63B78 & -(crc & 1))
-    return crc ^ 0xFFFFFFFF
 
 
 def in_two_bands(b, c):

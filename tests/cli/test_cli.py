@@ -11,11 +11,15 @@ import re
 import signal
 import struct
 import subprocess
+import sys
 import time
 import zlib
 
 import numpy as np
 import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from crc32c import crc32c  # noqa: E402  (tests/crc32c.py)
 
 FTC = os.environ.get("FTC_CLI", "")
 if not FTC or not os.path.exists(FTC):
@@ -654,15 +658,6 @@ def test_truncated_npy_every_length(good, tmp_path, out_dir):
     for n in list(range(0, 140)) + [len(data) - 1]:
         (tmp_path / "cut.npy").write_bytes(data[:n])
         assert_error(run("encode", tmp_path / "cut.npy", "-o", out_dir / "x.ftc", "--codec", "raw"), EXIT_DATA)
-
-
-def crc32c(data):
-    crc = 0xFFFFFFFF
-    for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ (0x82F63B78 & -(crc & 1))
-    return crc ^ 0xFFFFFFFF
 
 
 def ftc_commands(path, out_dir):
